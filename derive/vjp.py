@@ -1,0 +1,373 @@
+"""Check a hand-written NumPy backward against the exact vector-Jacobian product.
+
+The user gives the forward a second time, as a SymPy function of symbolic arrays of
+small concrete shape (2-D inputs arrive as a ``sympy.Matrix`` of real symbols, 1-D
+inputs as a column ``Matrix``). For a point ``x`` and a random ``v`` (the grad_output),
+the reference is ``d/dx sum(v * f(x))``, differentiated exactly and evaluated with
+40 significant digits; each entry of the user's gradient must agree with it to a few
+ulps of the *magnitude of the summed terms*
+``M_i = sum_j |v_j| (|J_ji| + |f_j| / (1 + |x_i|))``: tight enough to see a relative
+error of 1e-6 anywhere and an error of 1e-13 on an entry whose true value is 1e-13,
+loose enough for every stable float64 implementation.
+
+>>> import numpy as np
+>>> def sym_scale(x, w):            # y = w * x, w a 1-vector
+...     return x * w[0]
+>>> def back(g, x, w):
+...     return g * w[0], np.array([(g * x).sum()])
+>>> x, w = np.array([[1.0, -2.0], [0.5, 3.0]]), np.array([1.5])
+>>> check_backward(sym_scale, back, [x, w]).ok
+True
+>>> def back_wrong(g, x, w):
+...     return -g * w[0], np.array([(g * x).sum()])
+>>> print(check_backward(sym_scale, back_wrong, [x, w]))   # doctest: +ELLIPSIS
+symbolic VJP check: FAILED (4 of 5 entries wrong)
+  x: 4 of 4 entries wrong -- likely: sign flipped
+    x[0,0]: got ... expected ...
+...
+
+Bad definitions raise :class:`~derive.errors.UsageError`:
+
+>>> import sympy
+>>> check_backward(lambda x, w: x * sympy.Symbol("c"), back, [x, w])
+Traceback (most recent call last):
+...
+derive.errors.UsageError: sympy_forward: expected an expression in the declared inputs x, w only, got free symbols c
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+import sympy
+
+from derive.errors import UsageError
+
+__all__ = [
+    "Mismatch",
+    "VJPReport",
+    "assert_backward",
+    "assert_backward_matches_symbolic",
+    "check_backward",
+    "symbolic_inputs",
+]
+
+_EPS = np.finfo(np.float64).eps
+_DPS = 40
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_SIZE = 128
+
+
+class _Kink(ArithmeticError):
+    pass
+
+
+def _heaviside(x, h0=None):
+    if x == 0:
+        raise _Kink("a step (max, relu) exactly at its switch")
+    return mpmath.mpf(1) if x > 0 else mpmath.mpf(0)
+
+
+def _sign(x):
+    if x == 0:
+        raise _Kink("abs or sign exactly at 0")
+    return mpmath.sign(x)
+
+
+def _dirac(*args):
+    raise _Kink("a DiracDelta (second derivative of a step)")
+
+
+_MODULES = [{"Heaviside": _heaviside, "sign": _sign, "DiracDelta": _dirac}, "mpmath"]
+
+
+# ---------------------------------------------------------------- symbols and caching
+
+
+def symbolic_inputs(names, shapes, constants=None):
+    """SymPy stand-ins for the inputs: a Matrix of real symbols per differentiated input.
+
+    A 1-D input of shape ``(n,)`` becomes a column ``Matrix`` ``(n, 1)``; an entry of
+    ``constants`` that is not None is passed as its exact value instead.
+
+    >>> W, b = symbolic_inputs(["W", "b"], [(2, 3), (2,)])
+    >>> W.shape, b.shape, W[1, 2]
+    ((2, 3), (2, 1), W[1,2])
+    """
+    constants = constants or [None] * len(names)
+    out = []
+    for name, shape, const in zip(names, shapes, constants):
+        if const is not None:
+            arr = np.asarray(const)
+            vals = [sympy.Integer(int(v)) if arr.dtype.kind in "iub" else sympy.Rational(float(v))
+                    for v in arr.ravel()]
+            out.append(_as_container(vals, arr.shape))
+            continue
+        if len(shape) > 2:
+            raise UsageError("inputs", "arrays of at most 2 dimensions", f"shape {shape} for {name}")
+        idx = np.ndindex(*shape)
+        syms = [sympy.Symbol(f"{name}[{','.join(map(str, i))}]", real=True) for i in idx]
+        out.append(_as_container(syms, shape))
+    return out
+
+
+def _as_container(vals, shape):
+    if len(shape) == 0:
+        return vals[0]
+    if len(shape) == 1:
+        return sympy.Matrix(shape[0], 1, vals)
+    return sympy.Matrix(shape[0], shape[1], vals)
+
+
+def _flatten(out):
+    if isinstance(out, (sympy.MatrixBase, sympy.NDimArray)):
+        return [sympy.sympify(e) for e in out], tuple(out.shape)
+    if isinstance(out, (list, tuple)):
+        arr = sympy.Array(out)
+        return list(arr), tuple(arr.shape)
+    return [sympy.sympify(out)], ()
+
+
+def _compile(sympy_forward, names, shapes, constants):
+    key = (sympy_forward, tuple(shapes),
+           tuple(None if c is None else (np.asarray(c).tobytes(), np.asarray(c).dtype.str)
+                 for c in constants))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    args = symbolic_inputs(names, shapes, constants)
+    try:
+        out = sympy_forward(*args)
+    except (TypeError, ValueError, sympy.ShapeError, IndexError) as exc:
+        shown = ", ".join(f"{n}{tuple(s)}" for n, s in zip(names, shapes))
+        raise UsageError("sympy_forward", f"a function of symbolic inputs {shown}",
+                         f"{type(exc).__name__}: {exc}") from None
+    flat, out_shape = _flatten(out)
+    variables = [s for a, c in zip(args, constants) if c is None
+                 for s in (a if isinstance(a, sympy.MatrixBase) else [a])]
+    stray = set().union(*(e.free_symbols for e in flat)) - set(variables)
+    if stray:
+        raise UsageError("sympy_forward", "an expression in the declared inputs "
+                         + ", ".join(names) + " only",
+                         "free symbols " + ", ".join(sorted(map(str, stray))))
+    jac = [[e.diff(s) for s in variables] for e in flat]
+    f_num = sympy.lambdify(variables, flat, modules=_MODULES, cse=True)
+    j_num = sympy.lambdify(variables, [d for row in jac for d in row], modules=_MODULES, cse=True)
+    compiled = (f_num, j_num, out_shape, len(variables))
+    _CACHE[key] = compiled
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return compiled
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One wrong gradient entry: where, what came, what the exact VJP says, the tolerance."""
+
+    input: str
+    index: tuple
+    got: float
+    expected: float
+    tolerance: float
+
+    def __str__(self):
+        where = ",".join(map(str, self.index))
+        return (f"{self.input}[{where}]: got {self.got:.17g} expected {self.expected:.17g} "
+                f"(|diff| {abs(self.got - self.expected):.3g} > tol {self.tolerance:.3g})")
+
+
+@dataclass(frozen=True)
+class VJPReport:
+    """Outcome of :func:`check_backward`: ``ok``, the wrong ``entries`` and a diagnosis per input."""
+
+    ok: bool
+    n_checked: int
+    entries: tuple = ()
+    diagnoses: dict = field(default_factory=dict)
+    problems: tuple = ()
+
+    def __bool__(self):
+        return self.ok
+
+    def __repr__(self):
+        return f"VJPReport(ok={self.ok}, n_checked={self.n_checked}, wrong={len(self.entries)})"
+
+    def __str__(self):
+        if self.ok:
+            return f"symbolic VJP check: ok ({self.n_checked} entries)"
+        lines = [f"symbolic VJP check: FAILED ({len(self.entries)} of {self.n_checked} entries wrong)"]
+        lines += [f"  {p}" for p in self.problems]
+        for name, (count, total, why) in self.diagnoses.items():
+            lines.append(f"  {name}: {count} of {total} entries wrong -- likely: {why}")
+            for m in [m for m in self.entries if m.input == name][:4]:
+                lines.append(f"    {m}")
+        return "\n".join(lines)
+
+
+def _diagnose(got, ref, bad, wrong_shape_hint=""):
+    """Name the likely mistake from the pattern of a wrong gradient."""
+    scale = np.max(np.abs(ref)) if ref.size else 0.0
+    if np.all(got == 0) and scale > 0:
+        return "gradient missing (all zeros)"
+    if np.allclose(got, -ref, rtol=1e-9, atol=1e-12 * scale):
+        return "sign flipped"
+    if got.ndim == 2 and got.shape[0] == got.shape[1] and np.allclose(got, ref.T, rtol=1e-9, atol=1e-12 * scale):
+        return "transposed (invisible with a non-square shape mistake? it is square here)"
+    denom = float(ref.ravel() @ ref.ravel())
+    if denom > 0:
+        c = float(got.ravel() @ ref.ravel()) / denom
+        if abs(c - 1) > 1e-4 and np.allclose(got, c * ref, rtol=1e-9, atol=1e-12 * scale):
+            return f"off by a constant factor {c:.6g} (a missing or extra 1/N, 2, or scale?)"
+    rel = np.abs(got - ref)[bad] / np.maximum(np.abs(ref)[bad], 1e-300)
+    if rel.size and np.max(rel) < 1e-3:
+        return f"small relative error (up to {np.max(rel):.2g}): a rounded constant or an approximation"
+    if scale > 0 and np.all(np.abs(ref)[bad] <= 1e-8 * scale):
+        return "wrong only where the true gradient is tiny (a saturated region or an underflow?)"
+    if bad.sum() < bad.size:
+        return "wrong in some entries only (a missing term, a wrong index, or shape-dependent code)"
+    return "wrong everywhere (a missing or extra term?)"
+
+
+# ---------------------------------------------------------------- the check
+
+
+def _squeezed(shape):
+    return tuple(d for d in shape if d != 1)
+
+
+def _names(sympy_forward, n):
+    try:
+        params = list(inspect.signature(sympy_forward).parameters)
+    except (TypeError, ValueError):
+        params = []
+    return params[:n] if len(params) >= n else [f"input{i}" for i in range(n)]
+
+
+def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output=None,
+                   ulps: float = 64.0, seed: int = 0, value_rtol: float = 1e-9) -> VJPReport:
+    """Compare ``backward(g, *inputs)`` with the exact VJP of ``sympy_forward`` at ``inputs``.
+
+    ``inputs`` are float64 arrays (integer arrays are treated as constants: indices);
+    ``backward`` returns one gradient per input, ``None`` for inputs it does not
+    differentiate (those are passed to ``sympy_forward`` as exact constants).
+    ``forward``, when given, is the NumPy forward: its output must have the SymPy
+    output's shape and agree with it (relative ``value_rtol``). ``grad_output`` defaults
+    to standard normal draws from ``seed``. Gradient entries must agree within
+    ``ulps * eps * M_i`` (see the module docstring).
+    """
+    if not callable(sympy_forward) or not callable(backward):
+        raise UsageError("sympy_forward/backward", "callables",
+                         f"{type(sympy_forward).__name__}/{type(backward).__name__}")
+    inputs = [np.asarray(x) for x in inputs]
+    inputs = [x if x.dtype.kind in "iub" else x.astype(np.float64) for x in inputs]
+    names = _names(sympy_forward, len(inputs))
+    rng = np.random.default_rng(seed)
+    y = None
+    if forward is not None:
+        y = np.asarray(forward(*inputs), dtype=np.float64)
+    # constants are decided by the backward (None gradients) and integer dtypes
+    probe_shape = y.shape if y is not None else None
+    if probe_shape is None:
+        probe = _compile(sympy_forward, names, [x.shape for x in inputs],
+                         [x if x.dtype.kind in "iub" else None for x in inputs])
+        probe_shape = probe[2]
+    g = rng.standard_normal(probe_shape) if grad_output is None else np.asarray(grad_output, float)
+    grads = backward(g, *inputs)
+    if not isinstance(grads, (tuple, list)) or len(grads) != len(inputs):
+        raise UsageError("backward", f"a tuple of {len(inputs)} gradients (one per input, None to skip)",
+                         f"{type(grads).__name__} of length {len(grads) if hasattr(grads, '__len__') else '?'}")
+    constants = [x if (gr is None or x.dtype.kind in "iub") else None for x, gr in zip(inputs, grads)]
+    f_num, j_num, out_shape, n_var = _compile(sympy_forward, names, [x.shape for x in inputs], constants)
+    if y is not None:
+        if y.shape != out_shape and _squeezed(y.shape) != _squeezed(out_shape):
+            raise UsageError("forward", f"an output of the SymPy forward's shape {out_shape}",
+                             f"shape {y.shape}")
+        out_shape = y.shape  # a column Matrix stands for a 1-D NumPy output
+    if g.shape != out_shape:
+        raise UsageError("grad_output", f"shape {out_shape}", f"shape {g.shape}")
+    point = [mpmath.mpf(float(v)) for x, c in zip(inputs, constants) if c is None for v in x.ravel()]
+    with mpmath.workdps(_DPS):
+        try:
+            f_val = f_num(*point)
+            j_val = j_num(*point)
+        except _Kink as exc:
+            raise UsageError("inputs", "a point where the forward is differentiable",
+                             f"{exc}; draw the point away from kinks") from None
+        except (ZeroDivisionError, ValueError) as exc:
+            raise UsageError("inputs", "a point inside the forward's domain", str(exc)) from None
+        bad = [v for v in list(f_val) + list(j_val) if not mpmath.isfinite(v) or isinstance(v, mpmath.mpc)]
+        if bad:
+            raise UsageError("inputs", "a point where the forward and its derivative are finite and real",
+                             f"{bad[0]} (outside the domain or not differentiable)")
+        if y is not None:
+            for j, (a, b) in enumerate(zip(y.ravel(), f_val)):
+                if abs(a - b) > value_rtol * abs(b) + 1e-300 + value_rtol * 1e-12:
+                    raise UsageError("forward", "NumPy and SymPy forms that agree",
+                                     f"output entry {np.unravel_index(j, out_shape)}: NumPy {a!r}, SymPy {mpmath.nstr(b, 17)}")
+        v = [mpmath.mpf(float(t)) for t in g.ravel()]
+        n_out = len(v)
+        ref = [mpmath.fsum(v[j] * j_val[j * n_var + i] for j in range(n_out)) for i in range(n_var)]
+        mag = [mpmath.fsum(abs(v[j] * j_val[j * n_var + i]) for j in range(n_out)) for i in range(n_var)]
+        fmag = mpmath.fsum(abs(v[j] * f_val[j]) for j in range(n_out))
+    ref = np.array([float(r) for r in ref])
+    tol = ulps * _EPS * (np.array([float(m) for m in mag])
+                         + float(fmag) / (1.0 + np.abs(np.concatenate(
+                             [x.ravel() for x, c in zip(inputs, constants) if c is None] or [np.zeros(0)]))))
+    entries, diagnoses, problems = [], {}, []
+    offset = 0
+    for name, x, c, gr in zip(names, inputs, constants, grads):
+        if c is not None:
+            continue
+        size = x.size
+        r, t = ref[offset:offset + size].reshape(x.shape), tol[offset:offset + size].reshape(x.shape)
+        offset += size
+        gr = np.asarray(gr, dtype=np.float64)
+        if gr.shape != x.shape:
+            hint = " (transposed?)" if gr.shape == x.shape[::-1] else ""
+            problems.append(f"{name}: gradient has shape {gr.shape}, expected {x.shape}{hint}")
+            entries += [Mismatch(name, i, float("nan"), float(r[i]), float(t[i])) for i in np.ndindex(*x.shape)]
+            diagnoses[name] = (size, size, "wrong shape" + hint)
+            continue
+        wrong = ~(np.abs(gr - r) <= t)
+        if wrong.any():
+            entries += [Mismatch(name, tuple(int(k) for k in i), float(gr[i]), float(r[i]), float(t[i]))
+                        for i in zip(*np.nonzero(wrong))]
+            diagnoses[name] = (int(wrong.sum()), size, _diagnose(gr, r, wrong))
+    return VJPReport(not entries, n_var, tuple(entries), diagnoses, tuple(problems))
+
+
+def assert_backward_matches_symbolic(sympy_forward, backward, inputs, **options) -> VJPReport:
+    """:func:`check_backward`, raising ``AssertionError`` with the report when it fails.
+
+    >>> import numpy as np
+    >>> assert_backward_matches_symbolic(lambda x: x.applyfunc(lambda t: t**3),
+    ...                                  lambda g, x: (3 * x**2 * g,), [np.array([[2.0]])])
+    VJPReport(ok=True, n_checked=1, wrong=0)
+    """
+    report = check_backward(sympy_forward, backward, inputs, **options)
+    if not report.ok:
+        raise AssertionError(str(report))
+    return report
+
+
+def assert_backward(forward, backward, inputs, *, sympy_forward=None, **options):
+    """Check a backward by symbolic reference when ``sympy_forward`` is given, else by
+    finite differences (:func:`numeric.assert_layer_gradients`).
+
+    >>> import numpy as np
+    >>> assert_backward(np.sin, lambda g, x: (g * np.cos(x),), [np.array([0.5, 1.0])],
+    ...                 sympy_forward=lambda x: x.applyfunc(sympy.sin)).ok
+    True
+    """
+    if sympy_forward is None:
+        import numeric
+
+        return numeric.assert_layer_gradients(forward, backward, inputs, **options)
+    return assert_backward_matches_symbolic(sympy_forward, backward, inputs, forward=forward, **options)

@@ -1,0 +1,305 @@
+"""The built-in layer library: one small object per layer, forward and backward side by side.
+
+Arrays follow the package's mini-batch layout: one example per column, features along
+axis 0. A layer is called as ``forward(*inputs) -> y`` and differentiated as
+``backward(g, *inputs) -> tuple`` where ``g = dC/dy`` has the shape of ``y`` and the
+tuple holds ``dC/d input`` for each input (``None`` for inputs that are not
+differentiated: a dropout mask, embedding indices).
+
+Each :class:`Layer` also declares how to draw its inputs: ``shapes`` is a function whose
+parameter names are the free sizes (``m``, ``n``, ``N``...) and which returns one shape
+per input, and ``domains`` names each input's valid values (``"real"``, ``"positive"``,
+``"separated"`` -- entries kept apart so that a max has no ties --, ``"nonzero"`` -- away
+from a kink at 0 --, ``"mask"``, ``"index:V"`` -- integers below the size ``V``).
+:mod:`numeric.testing` turns that into Hypothesis strategies.
+
+>>> import numpy as np
+>>> dense = LAYERS["dense"]
+>>> dense
+Layer('dense', inputs=('x', 'W', 'b'), domains=('real', 'real', 'real'))
+>>> dense.input_shapes(n=3, m=2, N=4)
+((3, 4), (2, 3), (2,))
+>>> x, W, b = np.ones((3, 4)), np.ones((2, 3)), np.zeros(2)
+>>> dense.forward(x, W, b)[:, 0]
+array([3., 3.])
+>>> [g.shape for g in dense.backward(np.ones((2, 4)), x, W, b)]
+[(3, 4), (2, 3), (2,)]
+>>> sorted(LAYERS) == sorted(LAYER_NAMES)
+True
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from numeric import _stable
+
+__all__ = ["LAYERS", "LAYER_NAMES", "Layer", "get_layer"]
+
+_DOMAINS = ("real", "positive", "separated", "nonzero", "mask")
+
+
+@dataclass(frozen=True, repr=False)
+class Layer:
+    """One layer: ``forward``, ``backward`` and what its inputs look like.
+
+    ``inputs`` names the arguments of ``forward``; ``shapes(**sizes)`` returns their
+    shapes; ``domains`` gives each input's valid values (see the module docstring).
+
+    >>> Layer("bad", abs, abs, ("x",), lambda n: ((n,),), ("wild",))
+    Traceback (most recent call last):
+    ...
+    ValueError: domains: expected one of real, positive, separated, nonzero, mask, index:SIZE per input, got 'wild'
+    """
+
+    name: str
+    forward: Callable = field(compare=False)
+    backward: Callable = field(compare=False)
+    inputs: tuple = ()
+    shapes: Callable = field(compare=False, default=None)
+    domains: tuple = ()
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"name: expected a non-empty string, got {self.name!r}")
+        for attr in ("forward", "backward", "shapes"):
+            if not callable(getattr(self, attr)):
+                raise TypeError(f"{attr}: expected a callable, got {getattr(self, attr)!r}")
+        domains = tuple(self.domains) or ("real",) * len(self.inputs)
+        if len(domains) != len(self.inputs):
+            raise ValueError(
+                f"domains: expected one per input ({len(self.inputs)}), got {len(domains)}"
+            )
+        for d in domains:
+            if d not in _DOMAINS and not (isinstance(d, str) and d.startswith("index:")):
+                raise ValueError(
+                    "domains: expected one of " + ", ".join(_DOMAINS)
+                    + f", index:SIZE per input, got {d!r}"
+                )
+        object.__setattr__(self, "domains", domains)
+
+    def __repr__(self):
+        return f"Layer({self.name!r}, inputs={self.inputs!r}, domains={self.domains!r})"
+
+    @property
+    def sizes(self) -> tuple:
+        """Names of the free sizes, e.g. ``('n', 'm', 'N')`` for dense."""
+        return tuple(inspect.signature(self.shapes).parameters)
+
+    def input_shapes(self, **sizes) -> tuple:
+        """The shape of every input for the given sizes."""
+        missing = set(self.sizes) - set(sizes)
+        if missing:
+            raise ValueError(f"sizes: expected values for {sorted(missing)}, got {sorted(sizes)}")
+        return tuple(tuple(int(d) for d in s) for s in self.shapes(**sizes))
+
+    @property
+    def differentiable(self) -> tuple:
+        """True for each input whose gradient ``backward`` returns."""
+        return tuple(not (d == "mask" or d.startswith("index:")) for d in self.domains)
+
+    def __call__(self, *inputs):
+        return self.forward(*inputs)
+
+
+# ---------------------------------------------------------------- elementwise pieces
+
+
+def _sig(z):
+    return _stable.sigmoid(z)
+
+
+def _dsig(z):
+    # s(z) s(-z) keeps full relative accuracy on both tails (s (1-s) loses it for z >> 0)
+    return _stable.sigmoid(z) * _stable.sigmoid(-z)
+
+
+_GELU_C = math.sqrt(2.0 / math.pi)
+_GELU_A = 0.044715
+
+
+def _gelu_parts(z):
+    t = np.tanh(_GELU_C * (z + _GELU_A * z**3))
+    return t, 0.5 * z * (1.0 + t)
+
+
+def _gelu_deriv(z):
+    t, _ = _gelu_parts(z)
+    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_A * z**2)
+
+
+def _elementwise(name, fn, deriv, domain="real"):
+    return Layer(name, fn, lambda g, z: (g * deriv(z),), ("z",),
+                 lambda n, N: ((n, N),), (domain,))
+
+
+# ---------------------------------------------------------------- layers with parameters
+
+
+def _dense(x, W, b):
+    return W @ x + b[:, None]  # z = W a + b, b broadcast over the batch columns
+
+
+def _dense_back(g, x, W, b):
+    return W.T @ g, g @ x.T, g.sum(axis=1)  # BP2 / BP4 / BP3 in the note's names
+
+
+def _softmax_back(g, z):
+    a = _stable.softmax(z)
+    return (a * (g - (g * a).sum(axis=0)),)
+
+
+def _log_softmax_back(g, z):
+    return (g - _stable.softmax(z) * g.sum(axis=0),)
+
+
+_NORM_EPS = 1e-5
+
+
+def _normalize(x, axis):
+    xc = x - x.mean(axis=axis, keepdims=True)
+    r = 1.0 / np.sqrt((xc * xc).mean(axis=axis, keepdims=True) + _NORM_EPS)
+    return xc * r, r
+
+
+def _norm_back(g, x, gamma, axis):
+    xhat, r = _normalize(x, axis)
+    gh = g * gamma[:, None]  # gamma is per feature (row) in both norms
+    dx = r * (gh - gh.mean(axis=axis, keepdims=True)
+              - xhat * (gh * xhat).mean(axis=axis, keepdims=True))
+    return dx, (g * xhat).sum(axis=1), g.sum(axis=1)
+
+
+def _layer_norm(x, gamma, beta):
+    # normalise each example (column) over its features
+    return gamma[:, None] * _normalize(x, 0)[0] + beta[:, None]
+
+
+def _batch_norm(x, gamma, beta):
+    # training mode: normalise each feature (row) over the batch
+    return gamma[:, None] * _normalize(x, 1)[0] + beta[:, None]
+
+
+def _conv1d(x, w):
+    # valid cross-correlation along axis 0 of each column: y[t] = sum_j w[j] x[t + j]
+    k = w.shape[0]
+    T = x.shape[0] - k + 1
+    return sum(w[j] * x[j:j + T] for j in range(k))
+
+
+def _conv1d_back(g, x, w):
+    k = w.shape[0]
+    T = g.shape[0]
+    dx = np.zeros_like(x)
+    for j in range(k):
+        dx[j:j + T] += w[j] * g
+    dw = np.array([(g * x[j:j + T]).sum() for j in range(k)])
+    return dx, dw
+
+
+def _maxpool(x):
+    # pool size 2, stride 2 along axis 0: y[i] = max(x[2i], x[2i+1])
+    return np.maximum(x[0::2], x[1::2])
+
+
+def _maxpool_back(g, x):
+    first = x[0::2] >= x[1::2]
+    dx = np.zeros_like(x)
+    dx[0::2] = g * first
+    dx[1::2] = g * ~first
+    return (dx,)
+
+
+def _embedding(E, idx):
+    # E has one embedding per column (d, V); example n looks up column idx[n]
+    return E[:, np.asarray(idx, dtype=np.intp)]
+
+
+def _embedding_back(g, E, idx):
+    dE = np.zeros_like(E)
+    np.add.at(dE.T, np.asarray(idx, dtype=np.intp), g.T)  # repeated indices accumulate
+    return dE, None
+
+
+def _attention(Q, K, V):
+    # queries, keys and values are columns; A[k, q] = softmax over keys of k.q / sqrt(d)
+    A = _stable.softmax(K.T @ Q / math.sqrt(Q.shape[0]))
+    return V @ A
+
+
+def _attention_back(g, Q, K, V):
+    s = math.sqrt(Q.shape[0])
+    A = _stable.softmax(K.T @ Q / s)
+    dA = V.T @ g
+    dS = A * (dA - (dA * A).sum(axis=0))
+    return K @ dS / s, Q @ dS.T / s, g @ A.T
+
+
+def _residual(x, W, b):
+    return x + np.tanh(W @ x + b[:, None])
+
+
+def _residual_back(g, x, W, b):
+    h = np.tanh(W @ x + b[:, None])
+    dz = g * (1.0 - h * h)
+    return g + W.T @ dz, dz @ x.T, dz.sum(axis=1)
+
+
+_LAYERS = (
+    Layer("dense", _dense, _dense_back, ("x", "W", "b"),
+          lambda n, m, N: ((n, N), (m, n), (m,))),
+    _elementwise("sigmoid", _sig, _dsig),
+    _elementwise("tanh", np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
+    _elementwise("relu", lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float),
+                 "nonzero"),
+    _elementwise("softplus", _stable.softplus, _sig),
+    _elementwise("swish", lambda z: z * _sig(z), lambda z: _sig(z) * (1.0 + z * _sig(-z))),
+    _elementwise("gelu", lambda z: _gelu_parts(z)[1], _gelu_deriv),
+    Layer("softmax", _stable.softmax, _softmax_back, ("z",), lambda n, N: ((n, N),)),
+    Layer("log_softmax", _stable.log_softmax, _log_softmax_back, ("z",),
+          lambda n, N: ((n, N),)),
+    Layer("layer_norm", _layer_norm, lambda g, x, ga, be: _norm_back(g, x, ga, 0),
+          ("x", "gamma", "beta"), lambda n, N: ((n, N), (n,), (n,))),
+    Layer("batch_norm", _batch_norm, lambda g, x, ga, be: _norm_back(g, x, ga, 1),
+          ("x", "gamma", "beta"), lambda n, N: ((n, N), (n,), (n,))),
+    Layer("dropout", lambda x, mask: x * mask, lambda g, x, mask: (g * mask, None),
+          ("x", "mask"), lambda n, N: ((n, N), (n, N)), ("real", "mask")),
+    Layer("conv1d", _conv1d, _conv1d_back, ("x", "w"),
+          lambda t, k, N: ((t + k - 1, N), (k,))),
+    Layer("maxpool", _maxpool, _maxpool_back, ("x",), lambda m, N: ((2 * m, N),),
+          ("separated",)),
+    Layer("embedding", _embedding, _embedding_back, ("E", "idx"),
+          lambda d, V, N: ((d, V), (N,)), ("real", "index:V")),
+    Layer("attention", _attention, _attention_back, ("Q", "K", "V"),
+          lambda d, q, k, e: ((d, q), (d, k), (e, k))),
+    Layer("residual", _residual, _residual_back, ("x", "W", "b"),
+          lambda n, N: ((n, N), (n, n), (n,))),
+)
+
+#: name -> Layer, in the order of the issue's list.
+LAYERS: dict = {layer.name: layer for layer in _LAYERS}
+LAYER_NAMES: tuple = tuple(LAYERS)
+
+
+def get_layer(name) -> Layer:
+    """Look a layer up by name (a :class:`Layer` is returned unchanged).
+
+    >>> get_layer("maxpool").domains
+    ('separated',)
+    >>> get_layer("conv2d")
+    Traceback (most recent call last):
+    ...
+    ValueError: layer: unknown layer 'conv2d'; known: attention, batch_norm, ...
+    """
+    if isinstance(name, Layer):
+        return name
+    try:
+        return LAYERS[name]
+    except (KeyError, TypeError):
+        known = ", ".join(sorted(LAYERS))
+        raise ValueError(f"layer: unknown layer {name!r}; known: {known}") from None

@@ -1,0 +1,200 @@
+"""Gradient tests in your own suite: an assert helper, a pytest fixture, Hypothesis strategies.
+
+A test for a new layer is three lines::
+
+    @given(layer_inputs(my_layer))
+    def test_my_layer(inputs):
+        assert_backward(my_layer, None, inputs)
+
+* :func:`assert_backward` checks ``backward(g, *inputs)`` against finite differences
+  (:func:`numeric.check_layer`). For the far tighter symbolic reference use
+  :func:`derive.vjp.assert_backward_matches_symbolic` (``numeric`` never imports SymPy).
+* :func:`gradcheck` is a pytest fixture returning :func:`assert_backward`; make it
+  available with ``from numeric.testing import gradcheck`` in your ``conftest.py``.
+* :func:`arrays_in` draws float64 arrays from a declared domain; :func:`layer_inputs`
+  draws every input of a :class:`numeric.layers.Layer` at drawn sizes (1 to
+  ``max_size``, so weights are non-square and the batch is 1 as often as more);
+  :func:`draw_inputs` does the same from a NumPy ``Generator`` (no Hypothesis).
+
+>>> import numpy as np
+>>> from numeric.layers import LAYERS
+>>> x, W, b = draw_inputs(LAYERS["dense"], np.random.default_rng(0), n=3, m=2, N=1)
+>>> x.shape, W.shape, b.shape
+((3, 1), (2, 3), (2,))
+>>> _, idx = draw_inputs("embedding", np.random.default_rng(0), d=2, V=3, N=5)
+>>> bool(idx.max() < 3), idx.dtype.kind
+(True, 'i')
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from numeric.layers import Layer, get_layer
+
+__all__ = [
+    "arrays_in",
+    "assert_backward",
+    "draw_inputs",
+    "gradcheck",
+    "layer_inputs",
+    "layer_sizes",
+]
+
+_BOUND = 3.0
+_MARGIN = 1e-2  # distance kept from a kink (relu at 0, ties of a max)
+
+
+def _check_domain(domain):
+    if isinstance(domain, tuple) and len(domain) == 2 and domain[0] < domain[1]:
+        return
+    if domain in ("real", "positive", "separated", "nonzero", "mask"):
+        return
+    raise ValueError("domain: expected 'real', 'positive', 'separated', 'nonzero', 'mask' "
+                     f"or an interval (lo, hi), got {domain!r}")
+
+
+def arrays_in(domain="real", *, shape) -> st.SearchStrategy:
+    """Float64 arrays of ``shape`` with entries in ``domain``.
+
+    ``"real"``: [-3, 3]; ``"positive"``: [0.01, 3] (for logs); ``"nonzero"``: at least
+    0.01 away from 0 (a kink); ``"separated"``: distinct multiples of 1/16 (a max has
+    no ties); ``"mask"``: dropout masks in {0, 2}; ``(lo, hi)``: that interval.
+
+    >>> from hypothesis import given
+    >>> @given(arrays_in("positive", shape=(2, 3)))
+    ... def test_log_domain(x):
+    ...     assert x.shape == (2, 3) and (x > 0).all()
+    >>> test_log_domain()
+    >>> arrays_in("complex", shape=(2,))
+    Traceback (most recent call last):
+    ...
+    ValueError: domain: expected 'real', 'positive', 'separated', 'nonzero', 'mask' or an interval (lo, hi), got 'complex'
+    """
+    _check_domain(domain)
+    shape = tuple(int(d) for d in shape)
+    floats = dict(allow_nan=False, allow_infinity=False, allow_subnormal=False, width=64)
+    if isinstance(domain, tuple):
+        elements = st.floats(float(domain[0]), float(domain[1]), exclude_min=True,
+                             exclude_max=True, **floats)
+    elif domain == "real":
+        elements = st.floats(-_BOUND, _BOUND, **floats)
+    elif domain == "positive":
+        elements = st.floats(_MARGIN, _BOUND, **floats)
+    elif domain == "nonzero":
+        elements = st.floats(_MARGIN, _BOUND, **floats) | st.floats(-_BOUND, -_MARGIN, **floats)
+    elif domain == "separated":
+        return hnp.arrays(np.float64, shape, unique=True,
+                          elements=st.integers(-64, 64).map(lambda k: k / 16.0))
+    else:  # mask
+        elements = st.sampled_from([0.0, 2.0])
+    return hnp.arrays(np.float64, shape, elements=elements)
+
+
+def layer_sizes(layer, *, max_size: int = 3, **fixed) -> st.SearchStrategy:
+    """Dicts of the layer's free sizes, each drawn in 1..max_size (or fixed by keyword).
+
+    >>> from hypothesis import given
+    >>> @given(layer_sizes("dense", N=1))
+    ... def test_batch_of_one(sizes):
+    ...     assert sizes["N"] == 1 and 1 <= sizes["m"] <= 3
+    >>> test_batch_of_one()
+    """
+    layer = get_layer(layer)
+    if max_size < 1:
+        raise ValueError(f"max_size: expected an integer >= 1, got {max_size}")
+    return st.fixed_dictionaries({s: st.just(fixed[s]) if s in fixed else st.integers(1, max_size)
+                                  for s in layer.sizes})
+
+
+def _one_input(domain, shape, sizes):
+    if isinstance(domain, str) and domain.startswith("index:"):
+        bound = sizes[domain.split(":", 1)[1]]
+        return hnp.arrays(np.int64, shape, elements=st.integers(0, bound - 1))
+    return arrays_in(domain, shape=shape)
+
+
+def layer_inputs(layer, *, max_size: int = 3, **fixed) -> st.SearchStrategy:
+    """Lists of inputs for ``layer`` (a :class:`~numeric.layers.Layer` or its name), at drawn sizes.
+
+    >>> from hypothesis import given
+    >>> @given(layer_inputs("dense"))
+    ... def test_dense_shapes(inputs):
+    ...     x, W, b = inputs
+    ...     assert W.shape == (b.shape[0], x.shape[0])
+    >>> test_dense_shapes()
+    """
+    layer = get_layer(layer)
+
+    @st.composite
+    def _inputs(draw):
+        sizes = draw(layer_sizes(layer, max_size=max_size, **fixed))
+        shapes = layer.input_shapes(**sizes)
+        return [draw(_one_input(d, s, sizes)) for d, s in zip(layer.domains, shapes)]
+
+    return _inputs()
+
+
+def draw_inputs(layer, rng, **sizes) -> list:
+    """One point for ``layer`` drawn from a NumPy ``Generator`` at the given sizes."""
+    layer = get_layer(layer)
+    out = []
+    for domain, shape in zip(layer.domains, layer.input_shapes(**sizes)):
+        if domain.startswith("index:"):
+            out.append(rng.integers(0, sizes[domain.split(":", 1)[1]], size=shape))
+        elif domain == "positive":
+            out.append(rng.uniform(_MARGIN, _BOUND, size=shape))
+        elif domain == "nonzero":
+            out.append(rng.choice([-1.0, 1.0], size=shape) * rng.uniform(_MARGIN, _BOUND, size=shape))
+        elif domain == "separated":
+            size = int(np.prod(shape))
+            out.append(rng.permutation(np.arange(-64, 65) / 16.0)[:size].reshape(shape))
+        elif domain == "mask":
+            out.append(rng.choice([0.0, 2.0], size=shape))
+        else:
+            out.append(rng.standard_normal(shape))
+    return out
+
+
+def assert_backward(layer_or_forward, backward, inputs, **options):
+    """Assert that ``backward`` agrees with finite differences of the forward at ``inputs``.
+
+    ``layer_or_forward`` is a :class:`~numeric.layers.Layer` (or its name; then
+    ``backward=None`` means the layer's own) or a plain forward function. Options go to
+    :func:`numeric.check_layer`; returns its report, raises ``AssertionError`` with the
+    report's text when it fails.
+
+    >>> import numpy as np
+    >>> assert_backward(np.tanh, lambda g, z: (g * (1 - np.tanh(z) ** 2),),
+    ...                 [np.array([[0.3, -1.2]])]).ok
+    True
+    """
+    if isinstance(layer_or_forward, (Layer, str)):
+        layer = get_layer(layer_or_forward)
+        forward, backward = layer.forward, backward or layer.backward
+    elif callable(layer_or_forward):
+        forward = layer_or_forward
+    else:
+        raise TypeError("layer_or_forward: expected a Layer, a layer name or a forward "
+                        f"function, got {type(layer_or_forward).__name__}")
+    if not callable(backward):
+        raise TypeError(f"backward: expected a callable, got {type(backward).__name__}")
+    from numeric.gradcheck import check_layer
+
+    report = check_layer(forward, backward, list(inputs), **options)
+    if not report.ok:
+        raise AssertionError(str(report))
+    return report
+
+
+@pytest.fixture
+def gradcheck():
+    """pytest fixture: the :func:`assert_backward` function.
+
+    Import it into your ``conftest.py`` (``from numeric.testing import gradcheck``),
+    then ``def test_layer(gradcheck): gradcheck(forward, backward, inputs)``.
+    """
+    return assert_backward
