@@ -1,0 +1,190 @@
+"""Numeric derivatives of the scalar ``v . forward(*inputs)``, entry by entry.
+
+Private module behind :mod:`numeric.gradcheck`. Two methods:
+
+* **complex step**: ``d/dx_i (v . f) = Im(v . f(x + i h e_i)) / h`` with ``h = 1e-20``.
+  No subtractive cancellation, so the result is exact to a few ulps even where the true
+  value is 1e-13 next to outputs of size 1 (a saturated sigmoid). It only works when
+  ``forward`` is written with analytic operations; :func:`complex_sweep` raises
+  :class:`ComplexUnsafe` when it visibly is not (an exception, a real-valued result, a
+  ``ComplexWarning``), and the caller cross-checks it against real differences.
+* **real differences** (:func:`real_probe`): ``f(x +- h)`` and ``f(x +- h/2)`` give
+  the one-sided slopes at two step sizes (kink test), and central differences with
+  Richardson extrapolation plus an error estimate (truncation from the two steps,
+  rounding from ``eps |f| / h``).
+
+The output vector is differenced BEFORE contracting with ``v`` so that outputs an entry
+does not touch cancel exactly and add no rounding noise.
+
+>>> import numpy as np
+>>> ev = Evaluator(lambda x: np.exp(x), [np.array([0.0, 1.0])], np.array([1.0, 2.0]))
+>>> d, A, F = complex_sweep(ev, 0)
+>>> d.tolist() == [1.0, 2 * np.exp(1.0)]
+True
+>>> p = real_probe(ev, 0, 1)
+>>> bool(abs(p.central - 2 * np.exp(1.0)) < 1e-8), p.kink
+(True, False)
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["EPS", "ComplexUnsafe", "Evaluator", "Probe", "complex_sweep",
+           "complex_direction", "complex_group_minus", "real_probe", "real_direction"]
+
+EPS = float(np.finfo(np.float64).eps)
+_H_COMPLEX = 1e-20
+_H_REAL = 2.0 ** -16  # ~ eps^(1/3), relative to max(1, |x_i|)
+_NOISE_ULPS = 16.0  # rounding noise of one forward value, in ulps of |f_j|
+
+
+class ComplexUnsafe(Exception):
+    """``forward`` cannot be evaluated at complex inputs (or visibly drops the imaginary part)."""
+
+
+class Evaluator:
+    """Calls ``forward`` with one input replaced, counts the calls, holds ``f0`` and ``v``."""
+
+    def __init__(self, forward, inputs, v):
+        self.forward = forward
+        self.inputs = list(inputs)
+        self.v = np.asarray(v, dtype=np.float64).reshape(-1)
+        self.absv = np.abs(self.v)
+        self.n_evals = 0
+        self.f0 = self.call(None, None)
+        if self.f0.size != self.v.size:
+            raise ValueError(f"v: expected {self.f0.size} entries, got {self.v.size}")
+        self.absvf = self.absv * np.abs(self.f0)
+
+    def call(self, k, xk):
+        args = self.inputs if k is None else self.inputs[:k] + [xk] + self.inputs[k + 1:]
+        self.n_evals += 1
+        return np.asarray(self.forward(*args)).reshape(-1)
+
+    def _complex_out(self, k, xc):
+        try:
+            out = self.call(k, xc)
+        except Exception as exc:  # any failure at complex input means: not complex-safe
+            raise ComplexUnsafe(f"forward raised {type(exc).__name__}: {exc}") from None
+        if not np.iscomplexobj(out):
+            raise ComplexUnsafe(f"forward returned {out.dtype} for a complex input")
+        if out.size != self.f0.size:
+            raise ComplexUnsafe("forward returned a different shape for a complex input")
+        return out
+
+
+def complex_sweep(ev: Evaluator, k: int, entries=None):
+    """Complex step over the entries of input ``k``: numeric ``d``, ``A = sum|v J|``, ``F``.
+
+    ``F_i = sum_j |v_j f_j|`` over the outputs ``j`` that entry ``i`` moves: the size of
+    the quantities a correct analytic gradient is computed from (``1 - s`` of a
+    saturated sigmoid is only known to ``eps |s|``).
+    """
+    x = ev.inputs[k]
+    xc = x.astype(np.complex128)
+    flat = xc.reshape(-1)
+    idx = range(x.size) if entries is None else entries
+    n = len(idx)
+    d, A, F = np.empty(n), np.empty(n), np.empty(n)
+    v, absv, absvf, h = ev.v, ev.absv, ev.absvf, _H_COMPLEX
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)
+        for m, i in enumerate(idx):
+            xi = flat[i]
+            flat[i] = xi + 1j * h
+            out = ev._complex_out(k, xc)
+            flat[i] = xi
+            c = out.imag
+            d[m] = (v @ c) / h
+            A[m] = (absv @ np.abs(c)) / h
+            F[m] = absvf @ (c != 0)
+    if not (np.all(np.isfinite(d)) and np.all(np.isfinite(A))):
+        raise ComplexUnsafe("complex step gave non-finite derivatives")
+    return d, A, F
+
+
+def complex_direction(ev: Evaluator, k: int, u):
+    """Complex-step directional derivative of ``v . f`` along ``u`` on input ``k``: (d, A, F)."""
+    x = ev.inputs[k]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)
+        out = ev._complex_out(k, x + (1j * _H_COMPLEX) * u)
+    c = out.imag
+    d = (ev.v @ c) / _H_COMPLEX
+    if not np.isfinite(d):
+        raise ComplexUnsafe("complex step gave a non-finite derivative")
+    return d, (ev.absv @ np.abs(c)) / _H_COMPLEX, ev.absvf @ (c != 0)
+
+
+def complex_group_minus(ev: Evaluator, k: int, entries) -> float:
+    """``v . Im f(x - i h sum_{i in entries} e_i) / (-h)``: one call for a group of entries.
+
+    For analytic code it equals the sum of the single-entry complex steps; where it does
+    not, ``forward`` took a different branch for ``-ih`` than for ``+ih`` (a max with a
+    tie, ReLU at exactly 0, ...): a kink.
+    """
+    xc = ev.inputs[k].astype(np.complex128)
+    xc.reshape(-1)[np.asarray(entries)] -= 1j * _H_COMPLEX
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)
+        out = ev._complex_out(k, xc)
+    return float(ev.v @ out.imag) / -_H_COMPLEX
+
+
+@dataclass
+class Probe:
+    """Real differences at one entry (or along one direction) with their error bars."""
+
+    left: float        # one-sided slopes at step h/2
+    right: float
+    central: float     # Richardson-extrapolated central difference
+    error: float       # its error estimate (truncation + rounding)
+    noise: float       # rounding noise of a one-sided slope at h/2
+    A: float           # sum_j |v_j| |df_j| / (2h): size of the terms of the sum
+    F: float           # sum_j |v_j f_j| over moved outputs
+    kink: bool         # one-sided slopes differ and the gap does not shrink with h
+
+
+def _probe(ev, k, xs, f_of):
+    """Shared by entry and direction probes; ``f_of(s)`` evaluates at offset ``s``."""
+    fp1, fm1, fp2, fm2 = f_of(1.0), f_of(-1.0), f_of(0.5), f_of(-0.5)
+    f0, v, h = ev.f0, ev.v, xs
+    moved = (fp1 != f0) | (fm1 != f0) | (fp2 != f0) | (fm2 != f0)
+    scale = ev.absvf @ moved if moved.any() else float(ev.absvf.sum())
+    noise1 = _NOISE_ULPS * EPS * scale / h
+    r1, l1 = (v @ (fp1 - f0)) / h, (v @ (f0 - fm1)) / h
+    r2, l2 = (v @ (fp2 - f0)) / (h / 2), (v @ (f0 - fm2)) / (h / 2)
+    c1, c2 = (v @ (fp1 - fm1)) / (2 * h), (v @ (fp2 - fm2)) / h
+    gap1, gap2 = r1 - l1, r2 - l2
+    kink = abs(gap2) > 4 * 2 * noise1 and abs(gap2) > 0.75 * abs(gap1)
+    return Probe(left=l2, right=r2, central=(4 * c2 - c1) / 3,
+                 error=abs(c2 - c1) + 2 * noise1, noise=2 * noise1,
+                 A=(ev.absv @ np.abs(fp1 - fm1)) / (2 * h), F=scale, kink=bool(kink))
+
+
+def real_probe(ev: Evaluator, k: int, i: int) -> Probe:
+    """Real differences of ``v . f`` in entry ``i`` of input ``k`` (4 forward calls)."""
+    x = ev.inputs[k]
+    xr = x.copy()
+    flat = xr.reshape(-1)
+    xi = float(flat[i])
+    h = (xi + _H_REAL * max(1.0, abs(xi))) - xi  # exactly representable step
+
+    def f_of(s):
+        flat[i] = xi + s * h
+        out = ev.call(k, xr)
+        flat[i] = xi
+        return out
+
+    return _probe(ev, k, h, f_of)
+
+
+def real_direction(ev: Evaluator, k: int, u) -> Probe:
+    """Real differences of ``v . f`` along direction ``u`` on input ``k`` (4 forward calls)."""
+    x = ev.inputs[k]
+    h = _H_REAL * max(1.0, float(np.max(np.abs(x), initial=0.0))) / float(np.max(np.abs(u)))
+    return _probe(ev, k, h, lambda s: ev.call(k, x + (s * h) * u))

@@ -1,0 +1,464 @@
+"""A gradient checker that says where a hand-written backward is wrong, and how.
+
+``forward(*inputs)`` returns an array; ``backward(grad_output, *inputs)`` returns one
+gradient per input (``None`` for an input that is not checked, e.g. integer labels).
+:func:`check_layer` draws a random ``grad_output`` ``v`` (seeded), calls ``backward``
+once, and compares each entry of ``J^T v`` with the numeric derivative of
+``v . forward`` in that entry.
+
+Method (see ``docs/gradcheck.md`` for the measurements):
+
+* Numeric derivatives by **complex step** (one call per entry, exact to a few ulps, so
+  a saturated sigmoid's 1e-13 gradient is resolved). It is validated per input: one
+  random direction against real central differences, and one call at ``-ih`` on all
+  entries (bisected when it disagrees) that finds kinks (ReLU at 0, max with ties).
+  When ``forward`` is not complex-safe the input is checked by real differences
+  (central + Richardson, four calls an entry) and the report says so.
+* Each entry is judged against its own error bound:
+  ``ulps * eps * (sum_j |v_j J_ji| + sum_j |v_j f_j|) + method error``, the sums over the
+  outputs the entry moves.
+* An entry that disagrees is re-examined with real one-sided differences at two steps:
+  left != right and a gap that does not shrink with the step is a kink, where any value
+  between the one-sided slopes is accepted (a subgradient) and reported as a kink.
+* Inputs with more than ``max_full`` checked entries in all are first checked along
+  ``n_directions`` random directions (one call each); a failing input gets the full
+  check, which explains the failure.
+
+>>> import numpy as np
+>>> x, W, b = np.ones((3, 4)), np.arange(6.0).reshape(2, 3), np.zeros(2)
+>>> fwd = lambda x, W, b: W @ x + b[:, None]
+>>> good = lambda g, x, W, b: (W.T @ g, g @ x.T, g.sum(axis=1))
+>>> check_layer(fwd, good, (x, W, b), names=("x", "W", "b")).ok
+True
+>>> bad = lambda g, x, W, b: (W.T @ g, g @ x.T, g[:, 0])   # bias from one sample
+>>> report = check_layer(fwd, bad, (x, W, b), names=("x", "W", "b"))
+>>> report.ok
+False
+>>> print(str(report).splitlines()[0])
+gradient check FAILED: 1 of 3 inputs wrong (b); 44 forward calls
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from numeric import _fd
+from numeric._diagnose import describe, transposed_shape_hint
+
+__all__ = ["GradientReport", "assert_layer_gradients", "check_layer"]
+
+_MODES = ("auto", "full", "directions")
+_CONFIRM = 10  # re-examine at most this many failing entries per input with real differences
+
+
+@dataclass
+class Entry:
+    """One judged entry: where, both values, the error and the bound it was judged by."""
+
+    input: str
+    index: tuple
+    analytic: float
+    numeric: float
+    error: float
+    tol: float
+    status: str   # "wrong", "kink" (accepted subgradient) or "wrong (kink)"
+    method: str
+    left: float = None
+    right: float = None
+
+    def line(self) -> str:
+        s = (f"  {self.input}{list(self.index)}: analytic {self.analytic: .9e}  numeric "
+             f"{self.numeric: .9e}  |error| {self.error:.2e}  tol {self.tol:.2e}  [{self.method}]")
+        if self.left is not None:
+            s += f"  one-sided: left {self.left:.6g}, right {self.right:.6g}"
+        return s
+
+
+@dataclass
+class InputResult:
+    """The verdict on one input."""
+
+    name: str
+    shape: tuple
+    method: str
+    n_checked: int = 0
+    n_wrong: int = 0
+    wrong: list = field(default_factory=list)
+    kinks: list = field(default_factory=list)
+    diagnosis: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.n_wrong == 0
+
+
+class GradientReport:
+    """The result of :func:`check_layer`: ``ok``, per-input results, and a readable text.
+
+    ``str(report)`` names each wrong input, its worst entries (index, analytic, numeric,
+    error, tolerance, method), the recognised pattern, kinks, and the number of forward
+    calls (``n_evals``).
+    """
+
+    def __init__(self, inputs=(), problems=(), n_evals=0, ulps=None, notes=()):
+        self.inputs = list(inputs)
+        self.problems = list(problems)
+        self.n_evals = n_evals
+        self.ulps = ulps
+        self.notes = list(notes)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(r.ok for r in self.inputs)
+
+    @property
+    def entries(self) -> list:
+        """Every reported entry (wrong ones and kinks) of every input."""
+        return [e for r in self.inputs for e in r.wrong + r.kinks]
+
+    def __bool__(self):
+        return self.ok
+
+    def __repr__(self):
+        bad = [r.name for r in self.inputs if not r.ok]
+        return (f"GradientReport(ok={self.ok}, wrong={bad}, problems={len(self.problems)}, "
+                f"n_evals={self.n_evals})")
+
+    def __str__(self):
+        if self.problems:
+            lines = ["gradient check FAILED before any derivative was compared:"]
+            lines += [f"  {p}" for p in self.problems]
+            return "\n".join(lines + self.notes)
+        bad = [r for r in self.inputs if not r.ok]
+        head = (f"gradient check FAILED: {len(bad)} of {len(self.inputs)} inputs wrong "
+                f"({', '.join(r.name for r in bad)})" if bad else
+                f"gradient check passed: {len(self.inputs)} inputs")
+        lines = [f"{head}; {self.n_evals} forward calls"]
+        for r in self.inputs:
+            status = "ok" if r.ok else f"WRONG at {r.n_wrong} of {r.n_checked} entries"
+            lines.append(f"{r.name} {r.shape}: {status} [{r.method}]")
+            for d in r.diagnosis:
+                lines.append(f"  looks like: {d}")
+            if r.wrong:
+                worst = sorted(r.wrong, key=lambda e: -e.error / max(e.tol, 1e-300))[:10]
+                lines.append(f"  worst entries ({len(worst)} shown):")
+                lines += [e.line() for e in worst]
+            if r.kinks:
+                lines.append(f"  {len(r.kinks)} entries at a kink (non-differentiable point); "
+                             "analytic value accepted as lying between the one-sided slopes:")
+                lines += [e.line() for e in r.kinks[:5]]
+            lines += [f"  note: {n}" for n in r.notes]
+        lines.append(f"tolerance per entry: {self.ulps} ulps x (sum_j |v_j J_ji| + "
+                     "sum_j |v_j f_j| over moved outputs) + the numeric method's error")
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+
+
+def _as_input(k, name, x):
+    a = np.asarray(x)
+    if a.dtype == object or a.dtype.kind not in "biufc":
+        raise TypeError(f"inputs[{k}] ({name}): expected a numeric array, got dtype {a.dtype}")
+    if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
+        bad = np.argwhere(~np.isfinite(a))[:3].tolist()
+        raise ValueError(f"inputs[{k}] ({name}): expected finite values, got non-finite "
+                         f"entries at {bad}")
+    return a
+
+
+def _structure(grads, inputs, names):
+    """Problems with what ``backward`` returned: count, shapes, dtypes, finiteness."""
+    if not isinstance(grads, (tuple, list)):
+        return [f"backward must return a tuple with one gradient per input ({len(inputs)}), "
+                f"got {type(grads).__name__}"]
+    if len(grads) != len(inputs):
+        return [f"backward returned {len(grads)} gradients for {len(inputs)} inputs "
+                f"({', '.join(names)})"]
+    problems = []
+    for k, (g, x, name) in enumerate(zip(grads, inputs, names)):
+        if g is None:
+            continue
+        g = np.asarray(g)
+        where = f"gradient for inputs[{k}] ({name})"
+        if g.shape != x.shape:
+            problems.append(f"{where} has shape {g.shape}, expected {x.shape}"
+                            + transposed_shape_hint(g.shape, x.shape))
+        elif g.dtype.kind not in "fiu":
+            problems.append(f"{where} has dtype {g.dtype}, expected float64")
+        elif not np.all(np.isfinite(g)):
+            bad = np.argwhere(~np.isfinite(g))
+            problems.append(f"{where} has {len(bad)} non-finite values, first at "
+                            f"{[tuple(i) for i in bad[:3].tolist()]}")
+    return problems
+
+
+def _call(stage, fn, *args):
+    try:
+        return fn(*args), None
+    except Exception as exc:  # report, do not crash: the user's code is what is checked
+        return None, f"{stage} raised {type(exc).__name__}: {exc}"
+
+
+def check_layer(forward, backward, inputs, *, names=None, rng=0, mode="auto", max_full=5000,
+                n_directions=3, ulps=32, allow_float32=False) -> GradientReport:
+    """Check ``backward`` against numeric derivatives of ``forward``; return a report.
+
+    ``inputs``: a sequence of arrays (float64 for the checked ones; integer inputs must get
+    a ``None`` gradient). ``names``: one label per input for the report. ``rng``: seed or
+    ``numpy.random.Generator`` for ``grad_output`` and the random directions.
+    ``mode``: ``"auto"`` (full check up to ``max_full`` checked entries, else
+    ``n_directions`` random directions per input, the full check explaining a failure),
+    ``"full"`` or ``"directions"``. ``ulps``: the rounding allowance of each entry's
+    tolerance. ``allow_float32``: upcast float32/float16 inputs to float64 (said in the
+    report) instead of refusing them.
+
+    >>> import numpy as np
+    >>> z = np.array([[-30.0, 0.5], [30.0, 2.0]])
+    >>> sig = lambda z: 1 / (1 + np.exp(-z))
+    >>> d_sig = lambda g, z: (g * sig(z) * (1 - sig(z)),)
+    >>> check_layer(sig, d_sig, [z]).ok                 # saturated, true gradient 9e-14
+    True
+    >>> zeroed = lambda g, z: (g * np.where(abs(z) > 20, 0.0, sig(z) * (1 - sig(z))),)
+    >>> check_layer(sig, zeroed, [z]).ok
+    False
+    """
+    if not callable(forward) or not callable(backward):
+        raise TypeError("forward, backward: expected callables, got "
+                        f"{type(forward).__name__}, {type(backward).__name__}")
+    if isinstance(inputs, np.ndarray) or not hasattr(inputs, "__len__"):
+        raise TypeError(f"inputs: expected a sequence of arrays, got {type(inputs).__name__}")
+    if mode not in _MODES:
+        raise ValueError(f"mode: expected one of {_MODES}, got {mode!r}")
+    if not (isinstance(ulps, (int, float)) and ulps >= 1):
+        raise ValueError(f"ulps: expected a number >= 1, got {ulps!r}")
+    if not (isinstance(n_directions, int) and n_directions >= 1):
+        raise ValueError(f"n_directions: expected an int >= 1, got {n_directions!r}")
+    names = [f"inputs[{k}]" for k in range(len(inputs))] if names is None else list(names)
+    if len(names) != len(inputs):
+        raise ValueError(f"names: expected {len(inputs)} names, got {len(names)}")
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    xs = [_as_input(k, n, x) for k, (n, x) in enumerate(zip(names, inputs))]
+    notes = []
+    if allow_float32:
+        for k, x in enumerate(xs):
+            if x.dtype.kind == "f" and x.dtype != np.float64:
+                notes.append(f"{names[k]} was {x.dtype}; upcast to float64 (allow_float32=True)")
+                xs[k] = x.astype(np.float64)
+
+    f0, err = _call("forward(*inputs)", forward, *xs)
+    if err:
+        return GradientReport(problems=[err], n_evals=1, ulps=ulps, notes=notes)
+    f0 = np.asarray(f0)
+    if f0.dtype != np.float64:
+        return GradientReport(problems=[f"forward returned dtype {f0.dtype}, expected float64"],
+                              n_evals=1, ulps=ulps, notes=notes)
+    if not np.all(np.isfinite(f0)):
+        return GradientReport(problems=["forward returned non-finite values at "
+                                        f"{np.argwhere(~np.isfinite(f0))[:3].tolist()}"],
+                              n_evals=1, ulps=ulps, notes=notes)
+    v = rng.standard_normal(f0.shape)
+    grads, err = _call("backward(grad_output, *inputs)", backward, v.copy(), *xs)
+    problems = [err] if err else _structure(grads, xs, names)
+    if problems:
+        return GradientReport(problems=problems, n_evals=1, ulps=ulps, notes=notes)
+    checked = [k for k, g in enumerate(grads) if g is not None]
+    for k in checked:
+        if xs[k].dtype.kind in "biu":
+            raise ValueError(f"inputs[{k}] ({names[k]}): integer input ({xs[k].dtype}) got a "
+                             "gradient; return None for integer inputs (indices, labels)")
+        if xs[k].dtype != np.float64:
+            raise ValueError(f"inputs[{k}] ({names[k]}): expected float64, got {xs[k].dtype}; "
+                             "finite differences cannot judge a gradient to 1e-3 in low "
+                             "precision. Pass float64 or allow_float32=True to upcast")
+    ev = _fd.Evaluator(forward, xs, v)
+    total = sum(xs[k].size for k in checked)
+    directional = mode == "directions" or (mode == "auto" and total > max_full)
+    results = []
+    for k in checked:
+        g = np.asarray(grads[k], dtype=np.float64)
+        if directional:
+            r = _check_directions(ev, k, g, names[k], ulps, rng, n_directions)
+            if r is not None:
+                results.append(r)
+                continue
+        results.append(_check_full(ev, k, g, names[k], ulps, rng, directional))
+    if not checked:
+        notes.append("backward returned None for every input: nothing was checked")
+    return GradientReport(results, [], ev.n_evals, ulps, notes)
+
+
+def _check_directions(ev, k, g, name, ulps, rng, n_dir):
+    """Random directions on input ``k``; ``None`` when one disagrees (the caller goes full)."""
+    x = ev.inputs[k]
+    for _ in range(n_dir):
+        u = rng.standard_normal(x.shape)
+        ug = float(u.ravel() @ g.ravel())
+        scale = float(np.abs(u).ravel() @ np.abs(g).ravel())
+        try:
+            d, A, F = _fd.complex_direction(ev, k, u)
+            tol = ulps * _fd.EPS * (A + F + scale)
+        except _fd.ComplexUnsafe:
+            p = _fd.real_direction(ev, k, u)
+            d, tol = p.central, p.error + ulps * _fd.EPS * (p.A + p.F + scale)
+        if not abs(ug - d) <= tol:
+            return None
+    return InputResult(name, x.shape, f"{n_dir} random directions (complex step)", x.size,
+                       notes=[f"large input: checked along {n_dir} random directions only"])
+
+
+def _kink_suspects(ev, k, d, A, ulps):
+    """Entries where the ``-ih`` step disagrees with the ``+ih`` one (bisection)."""
+    found, stack = [], [np.arange(d.size)]
+    while stack:
+        S = stack.pop()
+        got = _fd.complex_group_minus(ev, k, S)
+        if abs(got - d[S].sum()) <= ulps * _fd.EPS * A[S].sum() + 1e-300:
+            continue
+        if S.size == 1:
+            found.append(int(S[0]))
+        else:
+            stack += [S[: S.size // 2], S[S.size // 2:]]
+    return sorted(found)
+
+
+def _complex_ok(ev, k, d, A, F, ulps, rng, skip):
+    """Validate the complex step along one random direction against real differences."""
+    x = ev.inputs[k]
+    u = rng.standard_normal(x.shape).ravel()
+    u[skip] = 0.0
+    if not u.any():
+        return True, ""
+    p = _fd.real_direction(ev, k, u.reshape(x.shape))
+    cs = float(u @ d)
+    tol = ulps * _fd.EPS * (np.abs(u) @ (A + F))
+    if p.kink:
+        lo, hi = min(p.left, p.right), max(p.left, p.right)
+        good = lo - p.noise - tol <= cs <= hi + p.noise + tol
+    else:
+        good = abs(cs - p.central) <= p.error + tol
+    why = "" if good else (f"complex step {cs:.9g} and real differences {p.central:.9g} "
+                           f"(+- {p.error:.2g}) disagree along a random direction")
+    return good, why
+
+
+def _check_full(ev, k, g, name, ulps, rng, after_directions):
+    x = ev.inputs[k]
+    gf = g.ravel()
+    res = InputResult(name, x.shape, "complex step", x.size)
+    if after_directions:
+        res.notes.append("a random-direction check failed; this full check explains it")
+    try:
+        d, A, F = _fd.complex_sweep(ev, k)
+        suspects = _kink_suspects(ev, k, d, A, ulps)
+        good, why = _complex_ok(ev, k, d, A, F, ulps, rng, suspects)
+    except _fd.ComplexUnsafe as exc:
+        good, why, suspects = False, str(exc), []
+    if not good:
+        res.method = "real differences (central + Richardson)"
+        res.notes.append(f"complex step not usable: {why}")
+        return _judge_real(ev, k, gf, res, ulps, np.arange(x.size), np.empty(x.size))
+    numeric = d.copy()
+    tol = ulps * _fd.EPS * (A + F) + _fd.EPS * A
+    err = np.abs(gf - d)
+    flagged = set(np.flatnonzero(~(err <= tol)).tolist()) | set(suspects)
+    order = sorted(flagged, key=lambda i: -err[i] / max(tol[i], 1e-300))
+    confirmed, unreliable = 0, 0
+    for i in order:
+        if confirmed >= _CONFIRM:
+            res.n_wrong += 1
+            res.wrong.append(_entry(res, x, i, gf[i], d[i], tol[i], "complex step"))
+            continue
+        p = _fd.real_probe(ev, k, i)
+        tol_i = ulps * _fd.EPS * (A[i] + F[i])
+        if p.kink:
+            confirmed += _kink(res, x, i, gf[i], p, tol_i)
+        elif not err[i] > tol[i]:
+            continue  # a -ih suspect that real differences find smooth, and agreeing
+        elif abs(d[i] - p.central) <= p.error + tol[i]:
+            res.n_wrong += 1
+            confirmed += 1
+            res.wrong.append(_entry(res, x, i, gf[i], d[i], tol[i],
+                                    "complex step, confirmed by real differences"))
+        else:
+            unreliable += 1
+            numeric[i] = p.central
+            if abs(gf[i] - p.central) > p.error + tol_i:
+                res.n_wrong += 1
+                confirmed += 1
+                res.wrong.append(_entry(res, x, i, gf[i], p.central, p.error + tol_i,
+                                        "real differences"))
+    if unreliable:
+        res.notes.append(f"complex step disagreed with real differences at {unreliable} "
+                         "entries; those were judged by real differences")
+    return _finish(res, g, numeric)
+
+
+def _judge_real(ev, k, gf, res, ulps, entries, numeric):
+    unresolved = 0
+    for i in entries:
+        p = _fd.real_probe(ev, k, i)
+        tol_i = ulps * _fd.EPS * (p.A + p.F)
+        numeric[i] = p.central
+        if p.kink:
+            _kink(res, ev.inputs[k], i, gf[i], p, tol_i)
+            continue
+        if p.error + tol_i >= abs(p.central) and p.error > tol_i:
+            unresolved += 1
+        if abs(gf[i] - p.central) > p.error + tol_i:
+            res.n_wrong += 1
+            res.wrong.append(_entry(res, ev.inputs[k], i, gf[i], p.central, p.error + tol_i,
+                                    "real differences"))
+    if unresolved:
+        res.notes.append(f"{unresolved} entries are smaller than the real-difference error "
+                         "bound (e.g. a saturated unit): only checked to that bound")
+    return _finish(res, gf.reshape(res.shape), numeric)
+
+
+def _kink(res, x, i, gi, p, tol_i) -> int:
+    """Judge entry ``i`` at a kink: accept ``gi`` between the one-sided slopes."""
+    lo, hi = min(p.left, p.right), max(p.left, p.right)
+    slack = p.noise + tol_i
+    inside = lo - slack <= gi <= hi + slack
+    near = lo if abs(gi - lo) < abs(gi - hi) else hi
+    e = _entry(res, x, i, gi, near, slack, "one-sided differences",
+               status="kink" if inside else "wrong (kink)")
+    e.error = 0.0 if inside else abs(gi - near)
+    e.left, e.right = p.left, p.right
+    if inside:
+        res.kinks.append(e)
+        return 0
+    res.n_wrong += 1
+    res.wrong.append(e)
+    return 1
+
+
+def _entry(res, x, i, a, n, tol, method, status="wrong"):
+    idx = tuple(int(j) for j in np.unravel_index(i, x.shape))
+    return Entry(res.name, idx, float(a), float(n), abs(float(a) - float(n)), float(tol),
+                 status, method)
+
+
+def _finish(res, g, numeric):
+    if res.n_wrong:
+        bad = np.zeros(g.size, bool)
+        for e in res.wrong:
+            bad[np.ravel_multi_index(e.index, res.shape) if res.shape else 0] = True
+        res.diagnosis = describe(g, numeric.reshape(g.shape), bad.reshape(g.shape))
+    return res
+
+
+def assert_layer_gradients(forward, backward, inputs, **options) -> GradientReport:
+    """Like :func:`check_layer`, but raise ``AssertionError`` with the report's text on failure.
+
+    >>> import numpy as np
+    >>> assert_layer_gradients(np.tanh, lambda g, z: (g * (1 + np.tanh(z) ** 2),),
+    ...                        [np.array([0.5, -1.0])])
+    Traceback (most recent call last):
+    ...
+    AssertionError: gradient check FAILED: 1 of 1 inputs wrong (inputs[0]); ...
+    """
+    report = check_layer(forward, backward, inputs, **options)
+    if not report.ok:
+        raise AssertionError(str(report))
+    return report
