@@ -15,7 +15,7 @@ proved with its residual:
 True
 >>> wrong = prove_pair("sigmoid", "mse", n=2, claimed=a_[j] - y_[j])
 >>> wrong.proved, wrong.residual[0]
-(False, -(1 - sigma(z^{L}_{1}))*(sigma(z^{L}_{1}) - y_{1})*sigma(z^{L}_{1}) + sigma(z^{L}_{1}) - y_{1})
+(False, y_{1}*sigma(z^{L}_{1})**2 - y_{1}*sigma(z^{L}_{1}) + y_{1} - sigma(z^{L}_{1})**3 + sigma(z^{L}_{1})**2 - sigma(z^{L}_{1}))
 >>> prove_pair("softmax", "log_likelihood").assumption
 'sum(y) = 1'
 
