@@ -261,6 +261,12 @@ def ce_loss(a, y):
     return -(y * sp.log(a) + (1 - y) * sp.log(1 - a))
 
 
+def _in_a(delta, z):
+    """Write a delta of a = 1/(1 + e^-z) in terms of a (for display)."""
+    a = sp.Symbol("a", positive=True)
+    return sp.factor(sp.simplify(delta.subs(sp.exp(-z), (1 - a) / a).subs(sp.exp(z), a / (1 - a))))
+
+
 def check_saturation_symbolic(slow=mse_loss, fast=ce_loss) -> ClaimResult:
     """With a sigmoid output, ``slow``'s delta -> 0 when badly wrong, ``fast``'s -> +-1.
 
@@ -280,7 +286,7 @@ def check_saturation_symbolic(slow=mse_loss, fast=ce_loss) -> ClaimResult:
               and lims[("fast", 0, 1)] == 1 and lims[("fast", 1, -1)] == -1 and cosh_ok)
     return _result("3a", "sigmoid+MSE stalls when badly wrong, sigmoid+cross-entropy does not",
                    passed, PROVED,
-                   [f"delta_MSE = {sp.simplify(d_slow)}; delta_CE = {sp.simplify(d_fast)}",
+                   [f"delta_MSE = {_in_a(d_slow, z)}; delta_CE = {_in_a(d_fast, z)} (a = sigma(z))",
                     f"y=0, z->+oo: delta_MSE -> {lims[('slow', 0, 1)]}, delta_CE -> {lims[('fast', 0, 1)]}",
                     f"y=1, z->-oo: delta_MSE -> {lims[('slow', 1, -1)]}, delta_CE -> {lims[('fast', 1, -1)]}",
                     f"delta_MSE / delta_CE = 1/(4 cosh^2(z/2)): {cosh_ok}; its maximum (z = 0) is {peak}"])
@@ -377,14 +383,18 @@ def check_derive_pairs(pairs=NOTE_PAIRS) -> ClaimResult:
     return _result("4a", title, passed, PROVED, evidence)
 
 
-def check_derive_step() -> ClaimResult:
-    """BP2-BP4 as proved by ``derive.backprop.prove_step_symbolic()`` (unavailable if absent)."""
+def check_derive_step(prove=None) -> ClaimResult:
+    """BP2-BP4 as proved by ``derive.backprop.prove_step_symbolic()`` (unavailable if absent).
+
+    ``prove`` replaces the prover (a callable returning an object with ``.proved``).
+    """
     title = "BP2-BP4: the one-layer step lemma proved by derive.backprop"
-    try:
-        from derive.backprop import prove_step_symbolic
-    except ImportError as exc:
-        return ClaimResult("4b", title, UNAVAILABLE, (f"derive.backprop missing: {exc}",))
-    proof = prove_step_symbolic()
+    if prove is None:
+        try:
+            from derive.backprop import prove_step_symbolic as prove
+        except ImportError as exc:
+            return ClaimResult("4b", title, UNAVAILABLE, (f"derive.backprop missing: {exc}",))
+    proof = prove()
     proved = bool(getattr(proof, "proved", False))
     return _result("4b", title, proved, PROVED, [f"prove_step_symbolic(): {proof!r}"[:300]])
 
