@@ -410,7 +410,10 @@ def proof_latex(obj) -> str:
     if not hasattr(obj, "proved"):
         raise TypeError(f"obj: expected a proof object with .proved, got {type(obj).__name__}")
     if hasattr(obj, "claimed") and hasattr(obj, "output") and hasattr(obj, "loss"):
-        tex = r"\delta^{L}_{j} = \frac{\partial C}{\partial z^{L}_{j}} = " + note_latex(sp.sympify(obj.claimed))
+        claimed = sp.sympify(obj.claimed)
+        lhs = (r"\boldsymbol{\delta}^{L} = \frac{\partial C}{\partial \mathbf{z}^{L}}"  # concrete n: all components
+               if isinstance(claimed, sp.MatrixBase) else r"\delta^{L}_{j} = \frac{\partial C}{\partial z^{L}_{j}}")
+        tex = f"{lhs} = {note_latex(claimed)}"
         tex += r" \qquad " + text_latex(f"{obj.output} + {obj.loss}: {pair_status(obj)}")
         residual = getattr(obj, "residual", None)
         if not obj.proved and residual is not None:
