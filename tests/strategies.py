@@ -24,6 +24,7 @@ from numeric.losses import compatible
 
 __all__ = [
     "activation_names",
+    "build_case",
     "central_difference",
     "kink_distance",
     "network_cases",
@@ -74,26 +75,11 @@ def kink_distance(zs, act):
     return min((float(np.min(np.abs(z - k))) for z in zs for k in act.kinks), default=math.inf)
 
 
-@st.composite
-def network_cases(draw, *, hidden=None, output=None, loss=None, depths=(1, 4), widths=(1, 8),
-                  batches=(1, 5), scale=None):
-    """(Network, X, Y): depth L in ``depths``, widths in ``widths``, batch N in ``batches``.
-
-    Unspecified names are drawn (hidden from the live registry, (output, loss) from the
-    compatible pairs). Cases with a hidden z within ``KINK_MARGIN`` of a kink, or a
-    non-finite value, are rejected with ``assume``.
-    """
-    if hidden is None:
-        hidden = draw(activation_names())
-    if output is None or loss is None:
-        output, loss = draw(pairs())
+def build_case(hidden, output, loss, sizes, N, scale, rng):
+    """(Network, X, Y) with weights from ``rng``; None if a hidden z lands within
+    ``KINK_MARGIN`` of a kink or a hidden value is not finite (the caller draws again)."""
     act = numeric.get_activation(hidden)
-    L = draw(st.integers(*depths))
-    sizes = [draw(st.integers(*widths)) for _ in range(L + 1)]
-    N = draw(st.integers(*batches))
-    if scale is None:
-        scale = draw(st.sampled_from([0.5, 1.0, 2.0]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    L = len(sizes) - 1
     X = rng.uniform(-2.0, 2.0, (sizes[0], N))
     weights, biases, a = [], [], X
     for l, (n, m) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
@@ -103,14 +89,39 @@ def network_cases(draw, *, hidden=None, output=None, loss=None, depths=(1, 4), w
             W, b = _fit_into_domain(W, b, a, act)
             with np.errstate(all="ignore"):
                 a = np.asarray(act.fn(W @ a + b[:, None]), dtype=np.float64)
-            assume(np.all(np.isfinite(a)))
+            if not np.all(np.isfinite(a)):
+                return None
         weights.append(W)
         biases.append(b)
     Y = targets_for(output, loss, (sizes[-1], N), rng)
     net = numeric.Network(weights, biases, hidden=hidden, output=output, loss=loss)
     zs, _ = net.forward(X)
-    assume(kink_distance(zs[:-1], act) > KINK_MARGIN)
+    if kink_distance(zs[:-1], act) <= KINK_MARGIN:
+        return None
     return net, X, Y
+
+
+@st.composite
+def network_cases(draw, *, hidden=None, output=None, loss=None, depths=(1, 4), widths=(1, 8),
+                  batches=(1, 5), scale=None):
+    """(Network, X, Y): depth L in ``depths``, widths in ``widths``, batch N in ``batches``.
+
+    Unspecified names are drawn (hidden from the live registry, (output, loss) from the
+    compatible pairs). Cases rejected by :func:`build_case` are skipped with ``assume``.
+    """
+    if hidden is None:
+        hidden = draw(activation_names())
+    if output is None or loss is None:
+        output, loss = draw(pairs())
+    L = draw(st.integers(*depths))
+    sizes = [draw(st.integers(*widths)) for _ in range(L + 1)]
+    N = draw(st.integers(*batches))
+    if scale is None:
+        scale = draw(st.sampled_from([0.5, 1.0, 2.0]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    case = build_case(hidden, output, loss, sizes, N, scale, rng)
+    assume(case is not None)
+    return case
 
 
 def central_difference(f, x, h=1e-6):
