@@ -14,7 +14,7 @@ import pytest
 
 import numeric
 from numeric import _stable
-from numeric.activations import BUILTIN_ACTIVATIONS, Activation
+from numeric.activations import BUILTIN_ACTIVATIONS, Activation, unregister_activation
 from numeric.losses import Loss, check_compatible, compatible
 from strategies import central_difference
 
@@ -78,7 +78,7 @@ def test_register_activation_is_live_and_guarded():
         net = numeric.Network.random([2, 3, 1], hidden="cube_units_test", loss="mse", rng=0)
         assert net.hidden is other
     finally:
-        numeric.activations.unregister_activation("cube_units_test")
+        unregister_activation("cube_units_test")
     assert "cube_units_test" not in numeric.ACTIVATIONS
 
 
