@@ -125,10 +125,11 @@ class NotePrinter(LatexPrinter):
         factors = sp.Mul.make_args(rest)
         if coeff not in (1, -1) or any(f.is_Pow and f.exp.is_negative for f in factors):
             return super()._print_Mul(expr)
+        ordered = sorted(factors, key=_factor_rank)
         parts = []
-        for f in sorted(factors, key=_factor_rank):
+        for pos, f in enumerate(ordered):
             tex = self._print(f)
-            if f.is_Add or (isinstance(f, sp.Sum) and f is not factors[-1]):
+            if f.is_Add or (isinstance(f, sp.Sum) and pos < len(ordered) - 1):
                 tex = rf"\left({tex}\right)"
             parts.append(tex)
         return ("- " if coeff == -1 else "") + " ".join(parts)
@@ -189,10 +190,12 @@ class _TextPrinter(StrPrinter):
         factors = sp.Mul.make_args(rest)
         if coeff not in (1, -1) or any(f.is_Pow and f.exp.is_negative for f in factors):
             return super()._print_Mul(expr).replace("*", "·")
+        ordered = sorted(factors, key=_factor_rank)
         parts = []
-        for f in sorted(factors, key=_factor_rank):
+        for pos, f in enumerate(ordered):
             s = self._print(f)
-            parts.append(f"({s})" if f.is_Add or (isinstance(f, sp.Sum) and len(factors) > 1) else s)
+            wrap = f.is_Add or (isinstance(f, sp.Sum) and pos < len(ordered) - 1)
+            parts.append(f"({s})" if wrap else s)
         return ("-" if coeff == -1 else "") + "·".join(parts)
 
     def _print_Pow(self, expr, rational=False):
@@ -421,9 +424,37 @@ def proof_latex(obj) -> str:
             tex = r"\begin{gathered}" + tex + r"\end{gathered}"
         return f"$${tex}$$"
     status = ("proved exactly (SymPy)" if obj.proved else "NOT proved") + _proof_scope(obj)
-    rows = [rf"{e.index} & {text_latex(e.label)}" for e in EQUATIONS[1:]]
-    body = r" \\ ".join(rows) + r" \\ " + rf"& {text_latex(f'{type(obj).__name__}: {status}')}"
+    equations = getattr(obj, "equations", None)
+    if equations:
+        rows = _step_rows(obj, equations)
+    else:
+        rows = [rf"{e.index} & {text_latex(e.label)}" for e in EQUATIONS[1:]]
+    body = r" \\ ".join(rows + [rf"& {text_latex(f'{type(obj).__name__}: {status}')}"])
     return r"$$\begin{array}{ll} " + body + r" \end{array}$$"
+
+
+_MAX_ROWS = 12  # a proof of a wide layer lists its first equations only
+
+
+def _step_rows(obj, equations: dict) -> list[str]:
+    """One row per proved equation of a ``derive.backprop.StepProof``: lhs = claimed."""
+    layer = getattr(obj, "layer", "l")
+    prev = "l-1" if layer == "l" else (f"{layer - 1}" if isinstance(layer, int) else f"{layer}-1")
+    failed = {str(k) for k in (getattr(obj, "details", None) or {}).get("failed", [])}
+    rows = []
+    for key, (_derived, claimed) in list(equations.items())[:_MAX_ROWS]:
+        kind, *idx = key if isinstance(key, tuple) else (key,)
+        x = idx[1] if kind == "delta" and len(idx) > 1 else None  # ("delta", k, example)
+        idx = idx[: 2 if kind == "W" else 1] or {"W": ["p", "q"], "delta": ["q"]}.get(kind, ["p"])
+        sub = _join_indices([str(q) for q in idx])
+        upper = {"W": layer, "b": layer}.get(kind, prev if x is None else f"{prev},x_{{{x}}}")
+        letter = {"W": "W", "b": "b"}.get(kind, "z")
+        lhs = rf"\frac{{\partial C}}{{\partial {letter}^{{{upper}}}_{{{sub}}}}}"
+        mark = r"\times" if (str(key) in failed or kind in failed) else r"\checkmark"
+        rows.append(rf"{lhs} = {note_latex(sp.sympify(claimed))} & {mark}")
+    if len(equations) > _MAX_ROWS:
+        rows.append(rf"\vdots & {text_latex(f'{len(equations) - _MAX_ROWS} more')}")
+    return rows
 
 
 def _proof_scope(obj) -> str:
@@ -432,6 +463,8 @@ def _proof_scope(obj) -> str:
         value = getattr(obj, attr, None)
         if value:
             return f", {attr} {', '.join(map(str, value))}"
+    if hasattr(obj, "n_in") and getattr(obj, "n_in") is None:
+        return ", sizes symbolic"
     parts = [f"{attr} = {getattr(obj, attr)}" for attr in ("n_in", "n_out", "N")
              if getattr(obj, attr, None) is not None]
     return ", " + ", ".join(parts) if parts else ""

@@ -80,6 +80,19 @@ def _layer_names() -> list[str]:
     return sorted(getattr(layers, "LAYERS", ()))
 
 
+def _backprop_proofs() -> list[tuple[str, object]]:
+    """Proof objects of derive.backprop (Jupyter renders them via proof_latex)."""
+    try:
+        backprop = importlib.import_module("derive.backprop")
+    except ImportError:
+        return []
+    calls = [("prove_step(3, 2)", lambda: backprop.prove_step(3, 2)),
+             ("prove_step(2, 2, N=2, layer=3)", lambda: backprop.prove_step(2, 2, N=2, layer=3)),
+             ("prove_step_symbolic()", backprop.prove_step_symbolic),
+             ("prove_network([2, 3, 2])", lambda: backprop.prove_network([2, 3, 2]))]
+    return [(label, call()) for label, call in calls]
+
+
 def every_printable_formula() -> dict[str, list[str]]:
     """source -> formulas, for everything the latex command (and proof_latex) prints."""
     sources: dict[str, list[str]] = {}
@@ -91,6 +104,8 @@ def every_printable_formula() -> dict[str, list[str]]:
         if proof is not None:
             sources[f"proof_latex(prove_pair({output!r}, {loss!r}))"] = formulas_in(latex.proof_latex(proof))
     sources["latex --format markdown"] = formulas_in(latex_cli.markdown_table())
+    for label, proof in _backprop_proofs():
+        sources[f"proof_latex({label})"] = formulas_in(latex.proof_latex(proof))
     for name in _layer_names():
         sources[f"latex --layer {name}"] = formulas_in(latex_cli.layer_document(name))
     for e in latex.EQUATIONS:
