@@ -170,6 +170,7 @@ def draw_figures(out: Path) -> list:
     fig, ax = plt.subplots(figsize=(7, 3.4))
     ax.semilogy(factors, ratios)
     ax.axvline(1.0, color="C3", ls=":", label=r"$\eta = 2/\lambda_{max}$")
+    ax.axhline(1.0, color="0.6", lw=0.8)
     ax.set(xlabel=r"$\eta \,/\, (2/\lambda_{max})$", ylabel=r"$C_{100} / C_0$")
     ax.legend()
     save(fig, "quadratic_threshold.png")
