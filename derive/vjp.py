@@ -132,6 +132,21 @@ def _flatten(out):
     return [sympy.sympify(out)], ()
 
 
+def _absform(expr, memo):
+    """An expression for the magnitude of the terms that ``expr`` sums: every Add and Mul
+    taken over absolute values (so a cancellation inside a derivative is seen)."""
+    if expr in memo:
+        return memo[expr]
+    if expr.is_Add or expr.is_Mul:
+        out = expr.func(*[_absform(a, memo) for a in expr.args])
+    elif expr.is_Pow and expr.exp.is_Integer and expr.exp > 0:
+        out = _absform(expr.base, memo) ** expr.exp
+    else:
+        out = sympy.Abs(expr)
+    memo[expr] = out
+    return out
+
+
 def _compile(sympy_forward, names, shapes, constants):
     key = (sympy_forward, tuple(shapes),
            tuple(None if c is None else (np.asarray(c).tobytes(), np.asarray(c).dtype.str)
@@ -157,7 +172,11 @@ def _compile(sympy_forward, names, shapes, constants):
     jac = [[e.diff(s) for s in variables] for e in flat]
     f_num = sympy.lambdify(variables, flat, modules=_MODULES, cse=True)
     j_num = sympy.lambdify(variables, [d for row in jac for d in row], modules=_MODULES, cse=True)
-    compiled = (f_num, j_num, out_shape, len(variables))
+    memo: dict = {}
+    a_num = sympy.lambdify(variables, [_absform(d, memo) for row in jac for d in row],
+                           modules=_MODULES, cse=True)
+    nonzero = np.array([[d != 0 for d in row] for row in jac], dtype=bool).reshape(len(flat), len(variables))
+    compiled = (f_num, j_num, a_num, out_shape, len(variables), nonzero)
     _CACHE[key] = compiled
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -277,14 +296,14 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
     if probe_shape is None:
         probe = _compile(sympy_forward, names, [x.shape for x in inputs],
                          [x if x.dtype.kind in "iub" else None for x in inputs])
-        probe_shape = probe[2]
+        probe_shape = probe[3]
     g = rng.standard_normal(probe_shape) if grad_output is None else np.asarray(grad_output, float)
     grads = backward(g, *inputs)
     if not isinstance(grads, (tuple, list)) or len(grads) != len(inputs):
         raise UsageError("backward", f"a tuple of {len(inputs)} gradients (one per input, None to skip)",
                          f"{type(grads).__name__} of length {len(grads) if hasattr(grads, '__len__') else '?'}")
     constants = [x if (gr is None or x.dtype.kind in "iub") else None for x, gr in zip(inputs, grads)]
-    f_num, j_num, out_shape, n_var = _compile(sympy_forward, names, [x.shape for x in inputs], constants)
+    f_num, j_num, a_num, out_shape, n_var, nonzero = _compile(sympy_forward, names, [x.shape for x in inputs], constants)
     if y is not None:
         if y.shape != out_shape and _squeezed(y.shape) != _squeezed(out_shape):
             raise UsageError("forward", f"an output of the SymPy forward's shape {out_shape}",
@@ -297,6 +316,7 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
         try:
             f_val = f_num(*point)
             j_val = j_num(*point)
+            a_val = a_num(*point)
         except _Kink as exc:
             raise UsageError("inputs", "a point where the forward is differentiable",
                              f"{exc}; draw the point away from kinks") from None
@@ -306,20 +326,29 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
         if bad:
             raise UsageError("inputs", "a point where the forward and its derivative are finite and real",
                              f"{bad[0]} (outside the domain or not differentiable)")
+        f_abs = np.array([float(abs(b)) for b in f_val])
         if y is not None:
+            x_max = max((float(np.max(np.abs(x), initial=0.0)) for x in inputs), default=0.0)
+            atol = value_rtol * float(np.max(f_abs, initial=0.0)) + ulps * _EPS * x_max
             for j, (a, b) in enumerate(zip(y.ravel(), f_val)):
-                if abs(a - b) > value_rtol * abs(b) + 1e-300 + value_rtol * 1e-12:
+                if not abs(a - b) <= value_rtol * abs(b) + atol:
                     raise UsageError("forward", "NumPy and SymPy forms that agree",
-                                     f"output entry {np.unravel_index(j, out_shape)}: NumPy {a!r}, SymPy {mpmath.nstr(b, 17)}")
+                                     f"output entry {tuple(int(k) for k in np.unravel_index(j, out_shape))}: "
+                                     f"NumPy {float(a)!r}, SymPy {mpmath.nstr(b, 17)}")
         v = [mpmath.mpf(float(t)) for t in g.ravel()]
         n_out = len(v)
-        ref = [mpmath.fsum(v[j] * j_val[j * n_var + i] for j in range(n_out)) for i in range(n_var)]
-        mag = [mpmath.fsum(abs(v[j] * j_val[j * n_var + i]) for j in range(n_out)) for i in range(n_var)]
-        fmag = mpmath.fsum(abs(v[j] * f_val[j]) for j in range(n_out))
-    ref = np.array([float(r) for r in ref])
-    tol = ulps * _EPS * (np.array([float(m) for m in mag])
-                         + float(fmag) / (1.0 + np.abs(np.concatenate(
-                             [x.ravel() for x, c in zip(inputs, constants) if c is None] or [np.zeros(0)]))))
+        jv = np.array([[v[j] * j_val[j * n_var + i] for i in range(n_var)] for j in range(n_out)],
+                      dtype=object).reshape(n_out, n_var)
+        ref = np.array([float(mpmath.fsum(jv[:, i])) for i in range(n_var)])
+    # tolerance: a few ulps of the summed terms |v_j| |J_ji|_abs (every sum inside J_ji
+    # taken in absolute value, so cancellation is accounted for), plus rounding of quantities
+    # the size of the output or the input wherever J_ji is not identically zero
+    x_abs = np.abs(np.concatenate([x.ravel() for x, c in zip(inputs, constants) if c is None]
+                                  or [np.zeros(0)]))
+    unit = np.maximum(f_abs[:, None], x_abs[None, :]) / (1.0 + x_abs[None, :])
+    a_val = np.array([float(a) for a in a_val]).reshape(n_out, n_var)
+    mag = np.abs(g.ravel())[:, None] * a_val + nonzero * np.abs(g.ravel())[:, None] * unit
+    tol = ulps * _EPS * mag.sum(axis=0)
     entries, diagnoses, problems = [], {}, []
     offset = 0
     for name, x, c, gr in zip(names, inputs, constants, grads):
