@@ -77,17 +77,21 @@ def _join_indices(texts: list[str]) -> str:
     return ",".join(texts) if any(len(t) > 1 for t in texts) else "".join(texts)
 
 
-def _factor_rank(factor: sp.Expr) -> int:
-    """Order of factors in a product: numbers, atoms, powers, sums, Sums last."""
+def _factor_rank(factor: sp.Expr) -> tuple[int, int]:
+    """Order of factors in a product: numbers, atoms, powers, sums, Sums last; among
+    indexed atoms W before delta before the rest, as the note writes ``W^l_{jk} delta^l_j``."""
     if factor.is_Number:
-        return 0
+        return (0, 0)
     if isinstance(factor, sp.Sum):
-        return 4
+        return (4, 0)
     if factor.is_Add:
-        return 3
+        return (3, 0)
     if factor.is_Pow:
-        return 2
-    return 1
+        return (2, 0)
+    if isinstance(factor, sp.Indexed):
+        head = _split_label(str(factor.base.label))[0]
+        return (1, {"W": 0, r"\delta": 1, "delta": 1}.get(head, 2))
+    return (1, 2)
 
 
 class NotePrinter(LatexPrinter):
