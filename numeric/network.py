@@ -173,7 +173,10 @@ class Network:
         >>> net.forward(np.array([[1.0, 3.0]]))
         ([array([[1., 5.]])], [array([[1., 3.]]), array([[1., 5.]])])
         """
-        X, _ = self._check_batch(X)
+        return self._forward(self._check_batch(X)[0])
+
+    def _forward(self, X):
+        """forward() for an already validated X."""
         zs, activations = [], [X]
         for l, (W, b) in enumerate(zip(self.weights, self.biases), start=1):
             z = W @ activations[-1] + b[:, None]
@@ -192,7 +195,7 @@ class Network:
     def cost(self, X, Y) -> float:
         """``C = (1/N) sum_x C_x``, computed from the logits ``z^L`` where the pair allows."""
         X, Y = self._check_batch(X, Y)
-        zs, activations = self.forward(X)
+        zs, activations = self._forward(X)
         return float(np.mean(self.loss.cost(self.output, zs[-1], Y, a=activations[-1])))
 
     # ---------------------------------------------------------------- backprop
@@ -215,7 +218,7 @@ class Network:
 
     def _backward(self, X, Y):
         """(activations, deltas) for already validated X, Y."""
-        zs, activations = self.forward(X)
+        zs, activations = self._forward(X)
         # BP1: delta^L = (grad a^L)^T dC/da^L
         delta = self.delta_L(zs[-1], activations[-1], Y)
         deltas = [delta]
