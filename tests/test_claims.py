@@ -133,7 +133,7 @@ def test_cli_rejects_an_unknown_claim():
 def test_training_runs_are_fast_and_reproducible():
     runs = [training.digits_run(loss, 1.0) for loss in ("mse", "cross_entropy")]
     assert all(r.seconds < 10 for r in runs)
-    again = training.digits_run.__wrapped__("cross_entropy", 1.0)
+    again = training._digits_run.__wrapped__("cross_entropy", 1.0, 30, 32, 16, 0)
     np.testing.assert_array_equal(again.costs, runs[1].costs)
 
 
@@ -143,3 +143,13 @@ def test_sgd_validates_arguments():
         training.sgd(W, b, np.ones((1, 1)), np.ones((1, 1)), eta=-1, epochs=1, batch_size=1)
     with pytest.raises(ValueError, match="X, Y: expected 2-D arrays"):
         training.sgd(W, b, np.ones(3), np.ones((1, 3)), eta=1, epochs=1, batch_size=1)
+
+
+def test_sgd_stops_cleanly_when_the_weights_blow_up():
+    rng = np.random.default_rng(0)
+    W, b = [rng.standard_normal((2, 3))], [np.zeros(2)]
+    X, Y = rng.standard_normal((3, 20)) * 10, rng.standard_normal((2, 20))
+    run = training.sgd(W, b, X, Y, eta=1e3, epochs=50, batch_size=5, output="linear", loss="mse")
+    assert run.diverged and not np.isfinite(run.costs[-1]) and len(run.costs) < 51
+    calm = training.sgd(W, b, X, Y, eta=1e-4, epochs=5, batch_size=5, output="linear", loss="mse")
+    assert not calm.diverged
