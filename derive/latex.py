@@ -35,18 +35,18 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 __all__ = [
+    "Equation",
+    "EQUATIONS",
     "LOSS_NOTATION",
-    "OUTPUT_NOTATION",
     "Notation",
     "notation",
-    "pair_status",
-    "text_latex",
-    "EQUATIONS",
-    "Equation",
-    "NotePrinter",
     "note_latex",
     "note_text",
+    "NotePrinter",
+    "OUTPUT_NOTATION",
+    "pair_status",
     "proof_latex",
+    "text_latex",
 ]
 
 # An IndexedBase is named like derive.symbols names it ("a^{L}", "\delta^{l}", "y");

@@ -211,7 +211,8 @@ def pair_document(output: str, loss: str | None, fmt: str = "latex", *, raw: boo
     out, cost = L.notation("output", output), L.notation("loss", loss)
     blocks = _blocks(output, loss, raw)
     if fmt == "text":
-        lines = [f"Output {out.name}:".ljust(_PAD) + out.text, f"Loss {cost.name}:".ljust(_PAD) + cost.text]
+        lines = [f"Output {out.name}:".ljust(_PAD - 1) + " " + out.text,
+                 f"Loss {cost.name}:".ljust(_PAD - 1) + " " + cost.text]
         for block in blocks:
             lines += ["", block.heading.ljust(_PAD) + block.text[0]]
             lines += [" " * _PAD + t for t in block.text[1:]] + [" " * _PAD + f"[{block.status}]"]
@@ -219,7 +220,8 @@ def pair_document(output: str, loss: str | None, fmt: str = "latex", *, raw: boo
     if fmt == "markdown":
         lines = [f"### {out.title} + {cost.title}", "", _md_header(), _md_row(output, loss), ""]
         for block in blocks:
-            lines += [f"*{block.heading}: {block.status}*", ""] + [f"$${f}$$" for f in block.formulas] + [""]
+            lines += [f"*{block.heading}: {block.status}*", ""]
+            lines += [part for f in block.formulas for part in (f"$${f}$$", "")]
         return "\n".join(lines).rstrip()
     lines = [f"% python -m derive latex {output} {loss}",
              "% Backpropagation in the reference note's notation, typos corrected "
