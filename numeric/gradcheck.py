@@ -50,6 +50,10 @@ from numeric._diagnose import describe, transposed_shape_hint
 __all__ = ["GradientReport", "assert_layer_gradients", "check_layer"]
 
 _MODES = ("auto", "full", "directions")
+_SCALES = (1.1, 0.7)  # backward is called again with these multiples of grad_output
+_NOISE_FACTOR = 4.0   # the observed deviation, times this, is the noise allowance
+_RTOL = 1e-10         # relative agreement that always passes
+_DELTA = 2.0 ** -27   # relative input perturbation for the conditioning term
 _CONFIRM = 10  # re-examine at most this many failing entries per input with real differences
 
 
@@ -151,8 +155,9 @@ class GradientReport:
                              "analytic value accepted as lying between the one-sided slopes:")
                 lines += [e.line() for e in r.kinks[:5]]
             lines += [f"  note: {n}" for n in r.notes]
-        lines.append(f"tolerance per entry: {self.ulps} ulps x (sum_j |v_j J_ji| + "
-                     "sum_j |v_j f_j| over moved outputs) + the numeric method's error")
+        lines.append(f"tolerance per entry: {self.ulps} ulps x sum_j |v_j J_ji| + "
+                     f"{self.ulps / 8:g} ulps x sum_j |v_j f_j| (outputs the entry moves) + "
+                     "measured backward noise + 1e-10 x |numeric| + the numeric method's error")
         return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
 
@@ -271,6 +276,9 @@ def check_layer(forward, backward, inputs, *, names=None, rng=0, mode="auto", ma
             raise ValueError(f"inputs[{k}] ({names[k]}): expected float64, got {xs[k].dtype}; "
                              "finite differences cannot judge a gradient to 1e-3 in low "
                              "precision. Pass float64 or allow_float32=True to upcast")
+    noise, err = _backward_noise(backward, xs, v, grads, checked, names, rng)
+    if err:
+        return GradientReport(problems=[err], n_evals=1, ulps=ulps, notes=notes)
     ev = _fd.Evaluator(forward, xs, v)
     total = sum(xs[k].size for k in checked)
     directional = mode == "directions" or (mode == "auto" and total > max_full)
@@ -278,29 +286,84 @@ def check_layer(forward, backward, inputs, *, names=None, rng=0, mode="auto", ma
     for k in checked:
         g = np.asarray(grads[k], dtype=np.float64)
         if directional:
-            r = _check_directions(ev, k, g, names[k], ulps, rng, n_directions)
+            r = _check_directions(ev, k, g, names[k], ulps, rng, n_directions, noise[k])
             if r is not None:
                 results.append(r)
                 continue
-        results.append(_check_full(ev, k, g, names[k], ulps, rng, directional))
+        results.append(_check_full(ev, k, g, names[k], ulps, rng, directional, noise[k]))
     if not checked:
         notes.append("backward returned None for every input: nothing was checked")
     return GradientReport(results, [], ev.n_evals, ulps, notes)
 
 
-def _check_directions(ev, k, g, name, ulps, rng, n_dir):
+def _backward_noise(backward, xs, v, grads, checked, names, rng):
+    """Measured rounding noise of ``backward``, per entry of each checked input.
+
+    Two effects, each from a few extra ``backward`` calls: (1) ``backward`` is linear in
+    ``v``, so ``g(c v) / c - g(v)`` is pure rounding; (2) a computed gradient is at best the
+    exact gradient at inputs perturbed by their own rounding (``eps |x|``): perturbing the
+    inputs by ``delta`` and ``2 delta`` (random signs, relative) and scaling the smooth part
+    of the change down to ``eps`` gives that conditioning term (ill-conditioned layers,
+    e.g. a batch norm of a nearly constant feature). Changes that are not linear in
+    ``delta`` (a kink crossed) are left to the kink test.
+    """
+    g0 = {k: np.asarray(grads[k], dtype=np.float64).ravel() for k in checked}
+    noise = {k: np.zeros(g0[k].size) for k in checked}
+
+    def again(gv, args):
+        gc, err = _call("backward(grad_output, *inputs)", backward, gv, *args)
+        problems = [err] if err else _structure(gc, args, names)
+        if problems:
+            return None, problems[0]
+        if any(gc[k] is None for k in checked):
+            return None, "backward returned None for a checked input on a second call"
+        return {k: np.asarray(gc[k], dtype=np.float64).ravel() for k in checked}, None
+
+    for c in _SCALES:
+        gc, err = again(c * v, xs)
+        if err:
+            return None, err
+        for k in checked:
+            noise[k] = np.maximum(noise[k], _NOISE_FACTOR * np.abs(gc[k] / c - g0[k]))
+    signs = [rng.choice([-1.0, 1.0], x.shape) if x.dtype.kind == "f" else None for x in xs]
+    moved = []
+    for delta in (_DELTA, 2 * _DELTA):
+        args = [x if sg is None else x * (1 + delta * sg) for x, sg in zip(xs, signs)]
+        gd, err = again(v, args)
+        if err:
+            return None, err
+        moved.append(gd)
+    for k in checked:
+        d1, d2 = moved[0][k] - g0[k], moved[1][k] - g0[k]
+        smooth = np.abs(d2 - 2 * d1) <= 0.25 * np.abs(d2)
+        term = np.where(smooth, np.abs(d1) * (_fd.EPS / _DELTA), 0.0)
+        noise[k] = noise[k] + _NOISE_FACTOR * term
+    return noise, None
+
+
+def _rounding(ulps, A, F, noise, value):
+    """Rounding allowance of an analytic entry: sums of ``|v_j J_ji|`` accumulate (``ulps``),
+    a correct backward may cancel quantities of size ``|f_j|`` (``ulps / 8``), the
+    measured noise of ``backward`` itself, and agreement to ``_RTOL`` relative (10 digits)
+    is never called wrong (ill-conditioned layers, e.g. batch norm of a nearly constant
+    feature, lose that many digits in both the analytic and the numeric value)."""
+    return ulps * _fd.EPS * A + ulps / 8 * _fd.EPS * F + noise + _RTOL * np.abs(value)
+
+
+def _check_directions(ev, k, g, name, ulps, rng, n_dir, noise):
     """Random directions on input ``k``; ``None`` when one disagrees (the caller goes full)."""
     x = ev.inputs[k]
     for _ in range(n_dir):
         u = rng.standard_normal(x.shape)
         ug = float(u.ravel() @ g.ravel())
         scale = float(np.abs(u).ravel() @ np.abs(g).ravel())
+        nz = float(np.abs(u).ravel() @ noise)
         try:
             d, A, F = _fd.complex_direction(ev, k, u)
-            tol = ulps * _fd.EPS * (A + F + scale)
+            tol = _rounding(ulps, A + scale, F, nz, d)
         except _fd.ComplexUnsafe:
             p = _fd.real_direction(ev, k, u)
-            d, tol = p.central, p.error + ulps * _fd.EPS * (p.A + p.F + scale)
+            d, tol = p.central, p.error + _rounding(ulps, p.A + scale, p.F, nz, p.central)
         if not abs(ug - d) <= tol:
             return None
     return InputResult(name, x.shape, f"{n_dir} random directions (complex step)", x.size,
@@ -313,7 +376,7 @@ def _kink_suspects(ev, k, d, A, ulps):
     while stack:
         S = stack.pop()
         got = _fd.complex_group_minus(ev, k, S)
-        if abs(got - d[S].sum()) <= ulps * _fd.EPS * A[S].sum() + 1e-300:
+        if abs(got - d[S].sum()) <= ulps * _fd.EPS * A[S].sum() + 1e-300:  # -ih vs +ih
             continue
         if S.size == 1:
             found.append(int(S[0]))
@@ -342,7 +405,7 @@ def _complex_ok(ev, k, d, A, F, ulps, rng, skip):
     return good, why
 
 
-def _check_full(ev, k, g, name, ulps, rng, after_directions):
+def _check_full(ev, k, g, name, ulps, rng, after_directions, noise):
     x = ev.inputs[k]
     gf = g.ravel()
     res = InputResult(name, x.shape, "complex step", x.size)
@@ -357,9 +420,10 @@ def _check_full(ev, k, g, name, ulps, rng, after_directions):
     if not good:
         res.method = "real differences (central + Richardson)"
         res.notes.append(f"complex step not usable: {why}")
-        return _judge_real(ev, k, gf, res, ulps, np.arange(x.size), np.empty(x.size))
+        return _judge_real(ev, k, gf, res, ulps, np.arange(x.size), np.empty(x.size), rng,
+                           noise)
     numeric = d.copy()
-    tol = ulps * _fd.EPS * (A + F) + _fd.EPS * A
+    tol = _rounding(ulps, A, F, noise, d) + _fd.EPS * A
     err = np.abs(gf - d)
     flagged = set(np.flatnonzero(~(err <= tol)).tolist()) | set(suspects)
     order = sorted(flagged, key=lambda i: -err[i] / max(tol[i], 1e-300))
@@ -370,7 +434,7 @@ def _check_full(ev, k, g, name, ulps, rng, after_directions):
             res.wrong.append(_entry(res, x, i, gf[i], d[i], tol[i], "complex step"))
             continue
         p = _fd.real_probe(ev, k, i)
-        tol_i = ulps * _fd.EPS * (A[i] + F[i])
+        tol_i = _rounding(ulps, A[i], F[i], noise[i], d[i])
         if p.kink:
             confirmed += _kink(res, x, i, gf[i], p, tol_i)
         elif not err[i] > tol[i]:
@@ -391,14 +455,14 @@ def _check_full(ev, k, g, name, ulps, rng, after_directions):
     if unreliable:
         res.notes.append(f"complex step disagreed with real differences at {unreliable} "
                          "entries; those were judged by real differences")
-    return _finish(res, g, numeric)
+    return _finish(res, g, numeric, ev, k, ulps, noise)
 
 
-def _judge_real(ev, k, gf, res, ulps, entries, numeric):
+def _judge_real(ev, k, gf, res, ulps, entries, numeric, rng, noise):
     unresolved = 0
     for i in entries:
         p = _fd.real_probe(ev, k, i)
-        tol_i = ulps * _fd.EPS * (p.A + p.F)
+        tol_i = _rounding(ulps, p.A, p.F, noise[i], p.central)
         numeric[i] = p.central
         if p.kink:
             _kink(res, ev.inputs[k], i, gf[i], p, tol_i)
@@ -412,7 +476,7 @@ def _judge_real(ev, k, gf, res, ulps, entries, numeric):
     if unresolved:
         res.notes.append(f"{unresolved} entries are smaller than the real-difference error "
                          "bound (e.g. a saturated unit): only checked to that bound")
-    return _finish(res, gf.reshape(res.shape), numeric)
+    return _finish(res, gf.reshape(res.shape), numeric, ev, k, ulps, noise)
 
 
 def _kink(res, x, i, gi, p, tol_i) -> int:
@@ -433,16 +497,45 @@ def _kink(res, x, i, gi, p, tol_i) -> int:
     return 1
 
 
+def _joint_kinks(ev, k, g, res, ulps, noise):
+    """Kink entries together: each may be a subgradient alone, but not all at once.
+
+    Moving all kink entries by the same step is often smooth (both elements of a tie
+    move together); when real differences find it smooth, ``sum(g)`` over the kink
+    entries must equal that derivative. Catches every tied maximum given the gradient.
+    """
+    idx = [np.ravel_multi_index(e.index, res.shape) if res.shape else 0 for e in res.kinks]
+    x = ev.inputs[k]
+    u = np.zeros(x.size)
+    u[idx] = 1.0
+    p = _fd.real_direction(ev, k, u.reshape(x.shape))
+    if p.kink:
+        return
+    ug = float(u @ g.ravel())
+    slack = p.error + _rounding(ulps, p.A + np.abs(u) @ np.abs(g.ravel()), p.F, u @ noise, p.central)
+    if abs(ug - p.central) > slack:
+        res.n_wrong += 1
+        res.wrong.append(Entry(res.name, ("kink entries jointly",), ug, p.central,
+                               abs(ug - p.central), slack, "wrong (kinks jointly)",
+                               "real differences moving all kink entries together"))
+        res.notes.append("each kink entry lies between its own one-sided slopes, but not "
+                         "all together (e.g. every tied maximum given the whole gradient)")
+
+
 def _entry(res, x, i, a, n, tol, method, status="wrong"):
     idx = tuple(int(j) for j in np.unravel_index(i, x.shape))
     return Entry(res.name, idx, float(a), float(n), abs(float(a) - float(n)), float(tol),
                  status, method)
 
 
-def _finish(res, g, numeric):
+def _finish(res, g, numeric, ev=None, k=None, ulps=None, noise=None):
+    if res.kinks and not res.n_wrong and ev is not None:
+        _joint_kinks(ev, k, g, res, ulps, noise)
     if res.n_wrong:
         bad = np.zeros(g.size, bool)
         for e in res.wrong:
+            if e.index == ("kink entries jointly",):
+                continue
             bad[np.ravel_multi_index(e.index, res.shape) if res.shape else 0] = True
         res.diagnosis = describe(g, numeric.reshape(g.shape), bad.reshape(g.shape))
     return res
