@@ -5,6 +5,7 @@ Rendering in a real renderer is tests/test_render.py; here: what is printed.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 
@@ -20,6 +21,12 @@ from derive.symbols import i, indexed, j, k, n
 a_, y_, z_ = indexed("a", "L"), indexed("y"), indexed("z", "L")
 Wl, dl = indexed("W", "l"), indexed("delta", "l")
 PAIRS = [tuple(p.split("+")) for p in latex_cli.names()["pairs"]]
+
+
+@functools.cache
+def _proof(output, loss):
+    """prove_pair, n symbolic, called independently of the printer (once per pair)."""
+    return pairs.prove_pair(output, loss)
 
 # ---------------------------------------------------------------- the printers
 
@@ -86,7 +93,7 @@ def test_typos_of_the_note_are_corrected(needle, wanted, fmt):
 def test_each_pair_prints_its_derived_closed_form_and_true_status(output, loss):
     """The printed delta^L is derive.pairs' closed form, with prove_pair's verdict."""
     closed = pairs.closed_form(output, loss)
-    proof = pairs.prove_pair(output, loss)
+    proof = _proof(output, loss)
     verdict = "proved exactly" if proof.proved else "NOT proved"
     doc = latex_cli.pair_document(output, loss, "latex").splitlines()
     bp1 = doc.index(next(line for line in doc if line.startswith("% BP1 output error:")))
@@ -111,7 +118,7 @@ def test_latex_format_is_comments_and_one_line_formulas():
 def test_raw_adds_the_unsimplified_derivative():
     plain = latex_cli.pair_document("softmax", "mse", "latex")
     raw = latex_cli.pair_document("softmax", "mse", "latex", raw=True)
-    derived = pairs.prove_pair("softmax", "mse").derived
+    derived = _proof("softmax", "mse").derived
     assert "raw SymPy" not in plain
     assert "% raw SymPy" in raw
     assert r"$$\frac{\partial C}{\partial z^{L}_{j}} = " + latex.note_latex(derived) + "$$" in raw
@@ -133,7 +140,7 @@ def test_markdown_table_has_every_pair_and_marks_exactly_the_a_minus_y_ones():
         assert len(cells) == 4, row
         assert cells[0].startswith(latex.notation("output", output).title + ": $")
         assert cells[1].startswith(latex.notation("loss", loss).title + ": $")
-        proof = pairs.prove_pair(output, loss)
+        proof = _proof(output, loss)
         assert ("reduces to a − y" in cells[3]) == (proof.proved and proof.reduces_to_a_minus_y)
         assert cells[3].startswith("proved exactly" if proof.proved else "NOT proved")
     # the note's three matching pairs come first
