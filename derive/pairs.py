@@ -230,7 +230,7 @@ def _counterexample(derived, target, zs, ys, case):
     point = {q: sp.Rational(r + 1, 2 * size + 3) for r, q in enumerate(zs)}
     point.update({q: sp.Rational(1, r + 3) for r, q in enumerate(ys)})
     if case:
-        point.update({q: v.subs(point) for q, v in case.items()})
+        point.update({q: sp.sympify(v).subs(point) for q, v in case.items()})
     for q in range(size):
         gap = (derived[q] - target[q]).subs(case).subs(point).evalf(30)
         if gap.is_number and abs(gap) > 1e-20:
