@@ -55,6 +55,7 @@ _LABEL = re.compile(r"^(?P<head>\\?[A-Za-z]+)(?:\^\{(?P<layer>[^{}]*)\})?$")
 _DEFAULT_LAYER = {"a": "L", "z": "L", "delta": "L", r"\delta": "L"}
 _HEAD_LATEX = {"delta": r"\delta"}
 _HEAD_TEXT = {"delta": "δ", r"\delta": "δ"}
+_SYMBOL = re.compile(r"^(?P<head>\\?[A-Za-z]+)(?:\^\{(?P<up>[^{}]*)\})?(?:_\{(?P<down>[^{}]*)\})?$")
 # Opaque SymPy functions of derive.functions -> their printed name.
 _FUNC_LATEX = {"sigmoid": r"\sigma", "sigmoid_prime": r"\sigma'", "sigma": r"\sigma",
                "sigma_prime": r"\sigma'", "relu": r"\operatorname{relu}",
@@ -167,6 +168,14 @@ class _TextPrinter(StrPrinter):
         head, layer = _split_label(str(expr.base.label))
         indices = _join_indices([self._print(q) for q in expr.indices])
         return _HEAD_TEXT.get(head, head) + (_sup(layer) if layer else "") + _sub(indices)
+
+    def _print_Symbol(self, expr):
+        # derive.symbols names symbols in LaTeX ("W^{2}_{1,11}", "\\delta^{l}_{j}")
+        match = _SYMBOL.match(expr.name)
+        if match is None:
+            return super()._print_Symbol(expr)
+        head, up, down = match["head"], match["up"], match["down"]
+        return _HEAD_TEXT.get(head, head) + (_sup(up) if up else "") + (_sub(down) if down else "")
 
     def _print_Sum(self, expr):
         (var, lo, hi), = expr.limits if len(expr.limits) == 1 else [(None, None, None)]

@@ -44,7 +44,7 @@ PRINTER = [
     ("ln", -y_[j] * sp.log(a_[j]), r"- y_{j} \ln{\left(a^{L}_{j} \right)}", "−yⱼ·ln(aᴸⱼ)"),
     ("fraction", -y_[j] / a_[j], r"- \frac{y_{j}}{a^{L}_{j}}", "−yⱼ/aᴸⱼ"),
     ("square", (a_[j] - y_[j]) ** 2 / 2, r"\frac{\left(a^{L}_{j} - y_{j}\right)^{2}}{2}", "(aᴸⱼ − yⱼ)²/2"),
-    ("comma-indices", W_sym(2, 1, 11), r"W^{2}_{1,11}", "W^{2}_{1,11}"),
+    ("comma-indices", W_sym(2, 1, 11), r"W^{2}_{1,11}", "W²₁,₁₁"),
     ("indexed-comma", Wl[1, 11], r"W^{l}_{1,11}", "Wˡ₁,₁₁"),
 ]
 
