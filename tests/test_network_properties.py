@@ -3,8 +3,9 @@
 Issue 2: random depths 1-4, widths 1-8, batch sizes 1-5, every activation and
 output/loss pair, random weights and inputs in each function's domain. The network is
 wrapped as a layer for :func:`numeric.assert_layer_gradients`: inputs are
-``(W^1, b^1, ..., W^L, b^L, X, Y)``, ``forward`` returns the batch-averaged cost as a
-1-element array, ``backward`` returns ``(dC/dW^1, dC/db^1, ..., dC/dX, None)``.
+``(W^1, b^1, ..., W^L, b^L, X)`` (the targets Y are fixed, see :func:`as_layer`),
+``forward`` returns the batch-averaged cost as a 1-element array, ``backward`` returns
+``(dC/dW^1, dC/db^1, ..., dC/dX)``.
 
 Activation names are read from the LIVE registry inside each test, so activations
 registered at run time (issue 4) are checked too.
@@ -27,25 +28,31 @@ from strategies import (activation_names, build_case, central_difference, networ
 
 
 def as_layer(net, X, Y):
-    """(forward, backward, inputs, names) for checking ``net`` with ``check_layer``."""
+    """(forward, backward, inputs, names) for checking ``net`` with ``check_layer``.
+
+    ``Y`` is closed over rather than passed as an unchecked input: the checker perturbs
+    every float input (even those whose gradient is None) to measure backward's rounding
+    noise, and a target on the edge of its domain (y = 1 for cross-entropy) would be
+    pushed out of it and, rightly, refused by the Network.
+    """
     L = len(net.weights)
-    names = [f"{p}^{l}" for l in range(1, L + 1) for p in ("W", "b")] + ["X", "Y"]
+    names = [f"{p}^{l}" for l in range(1, L + 1) for p in ("W", "b")] + ["X"]
     inputs = [p for W, b in zip(net.weights, net.biases) for p in (W.copy(), b.copy())]
-    inputs += [X, Y]
+    inputs += [X]
 
     def rebuild(*inputs):
         return numeric.Network(list(inputs[0:2 * L:2]), list(inputs[1:2 * L:2]),
                                hidden=net.hidden, output=net.output, loss=net.loss)
 
     def forward(*inputs):
-        return np.array([rebuild(*inputs).cost(inputs[-2], inputs[-1])])
+        return np.array([rebuild(*inputs).cost(inputs[-1], Y)])
 
     def backward(grad_output, *inputs):
-        n, X, Y = rebuild(*inputs), inputs[-2], inputs[-1]
+        n, X = rebuild(*inputs), inputs[-1]
         g = float(np.asarray(grad_output).reshape(-1)[0])
         grads_W, grads_b = n.backprop(X, Y)
         grads = [g * p for gW, gb in zip(grads_W, grads_b) for p in (gW, gb)]
-        return tuple(grads) + (g * n.input_gradient(X, Y), None)
+        return tuple(grads) + (g * n.input_gradient(X, Y),)
 
     return forward, backward, inputs, names
 
