@@ -144,16 +144,23 @@ def _reduces(proof) -> bool:
 
 @functools.lru_cache(maxsize=None)
 def _step_status() -> str:
-    """Status of BP2-BP4: the one-layer step lemma of derive.backprop, sizes symbolic."""
+    """Status of BP2-BP4: derive.backprop's one-layer step lemma, sizes symbolic, proved
+    for every hidden activation in the registry (sigma' differs per activation)."""
     backprop = _module("derive.backprop")
     if backprop is None or not hasattr(backprop, "prove_step_symbolic"):
         return "not checked here: derive.backprop.prove_step_symbolic is not available"
-    try:
-        proof = backprop.prove_step_symbolic()
-    except Exception as exc:
-        return f"NOT proved: prove_step_symbolic raised {type(exc).__name__}: {' '.join(str(exc).split())}"
-    verdict = "proved exactly (SymPy)" if proof.proved else "NOT proved (SymPy)"
-    return f"{verdict}, one-layer step lemma for an arbitrary downstream cost, sizes symbolic"
+    from derive.functions import ACTIVATIONS
+
+    proved, failed = [], []
+    for name in list(ACTIVATIONS):
+        try:
+            (proved if backprop.prove_step_symbolic(name).proved else failed).append(name)
+        except Exception as exc:  # a crash of the prover is a failed proof
+            failed.append(f"{name} ({type(exc).__name__}: {' '.join(str(exc).split())})")
+    scope = "one-layer step lemma, arbitrary downstream cost, sizes symbolic"
+    if failed:
+        return f"NOT proved (SymPy) for sigma = {', '.join(failed)}; proved for {', '.join(proved) or 'none'}; {scope}"
+    return f"proved exactly (SymPy) for sigma = {', '.join(proved)}; {scope}"
 
 
 def _failed(status: str) -> bool:

@@ -171,6 +171,28 @@ def test_a_wrong_closed_form_is_printed_as_not_proved(monkeypatch):
     assert code == 1
 
 
+def test_a_failed_step_lemma_is_printed_as_not_proved(monkeypatch):
+    """BP2-BP4 carry the step lemma's verdict per hidden activation; make one fail."""
+    backprop = pytest.importorskip("derive.backprop")
+    real = backprop.prove_step_symbolic
+
+    def tanh_fails(activation="sigmoid"):
+        result = real(activation)
+        result.proved = result.proved and activation != "tanh"
+        return result
+
+    monkeypatch.setattr(backprop, "prove_step_symbolic", tanh_fails)
+    latex_cli._step_status.cache_clear()
+    try:
+        doc = latex_cli.pair_document("linear", "mse", "latex")
+        code = latex_cli.run(_parser().parse_args(["linear", "mse"]))
+    finally:
+        latex_cli._step_status.cache_clear()
+    for label in ("BP2 recurrence", "BP3 weights", "BP4 biases"):
+        assert f"% {label}: NOT proved (SymPy) for sigma = tanh; proved for identity, sigmoid" in doc
+    assert code == 1
+
+
 def test_a_crashing_prover_is_printed_as_not_proved(monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("prover exploded")
