@@ -393,7 +393,7 @@ def pair_status(proof, *, method: bool = True) -> str:
     >>> pair_status(P(proved=True, n=None, assumption="sum(y) = 1", method="cancel"))
     'proved exactly (SymPy, cancel), n symbolic, assuming sum(y) = 1'
     >>> pair_status(P(proved=False, n=3, assumption=None, method="expand"))
-    'NOT proved (SymPy, expand), n = 3: the residual is not zero'
+    'NOT proved (SymPy, expand), n = 3: the residual did not reduce to 0'
     >>> pair_status(P(proved=True, n=None, assumption=None, method="expand"), method=False)
     'proved exactly (SymPy), n symbolic'
     """
@@ -403,7 +403,7 @@ def pair_status(proof, *, method: bool = True) -> str:
     head = f"proved exactly ({how})" if proof.proved else f"NOT proved ({how})"
     tail = f", assuming {proof.assumption}" if getattr(proof, "assumption", None) else ""
     if not proof.proved:
-        tail += ": the residual is not zero"
+        tail += ": the residual did not reduce to 0"
     return f"{head}, {size}{tail}"
 
 
