@@ -84,7 +84,7 @@ def _elementwise(name, fn):
 
 @functools.lru_cache(maxsize=None)
 def _elementwise_latex(fn):
-    deriv = sympy.simplify(sympy.diff(fn(_z), _z))
+    deriv = sympy.diff(fn(_z), _z)
     return (sympy.latex(fn(_z)),
             r"\bar{z} &= g \circ \sigma'(z),\quad \sigma'(z) = " + sympy.latex(deriv))
 
@@ -213,7 +213,7 @@ def layer_latex(name: str) -> str:
     r"""The LaTeX (KaTeX-renderable, an ``aligned`` block) of a layer and its derivative.
 
     >>> print(layer_latex("sigmoid"))
-    \begin{aligned} y &= \frac{1}{1 + e^{- z}} \\ \bar{z} &= g \circ \sigma'(z),\quad \sigma'(z) = \frac{1}{4 \cosh^{2}{\left(\frac{z}{2} \right)}} \end{aligned}
+    \begin{aligned} y &= \frac{1}{1 + e^{- z}} \\ \bar{z} &= g \circ \sigma'(z),\quad \sigma'(z) = \frac{e^{- z}}{\left(1 + e^{- z}\right)^{2}} \end{aligned}
     """
     if name not in LAYERS:
         raise UsageError("layer", "one of " + ", ".join(LAYERS), repr(name))

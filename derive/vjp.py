@@ -169,14 +169,16 @@ def _compile(sympy_forward, names, shapes, constants):
         raise UsageError("sympy_forward", "an expression in the declared inputs "
                          + ", ".join(names) + " only",
                          "free symbols " + ", ".join(sorted(map(str, stray))))
-    jac = [[e.diff(s) for s in variables] for e in flat]
-    f_num = sympy.lambdify(variables, flat, modules=_MODULES, cse=True)
-    j_num = sympy.lambdify(variables, [d for row in jac for d in row], modules=_MODULES, cse=True)
+    jac = [[e.diff(s) if s in free else sympy.S.Zero for s in variables]
+           for e, free in ((e, e.free_symbols) for e in flat)]
     memo: dict = {}
-    a_num = sympy.lambdify(variables, [_absform(d, memo) for row in jac for d in row],
-                           modules=_MODULES, cse=True)
+    n_out, n_var = len(flat), len(variables)
+    everything = sympy.lambdify(
+        variables, flat + [d for row in jac for d in row] + [_absform(d, memo) for row in jac for d in row],
+        modules=_MODULES, cse=True)
+
     nonzero = np.array([[d != 0 for d in row] for row in jac], dtype=bool).reshape(len(flat), len(variables))
-    compiled = (f_num, j_num, a_num, out_shape, len(variables), nonzero)
+    compiled = (everything, out_shape, n_var, nonzero)
     _CACHE[key] = compiled
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -296,14 +298,19 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
     if probe_shape is None:
         probe = _compile(sympy_forward, names, [x.shape for x in inputs],
                          [x if x.dtype.kind in "iub" else None for x in inputs])
-        probe_shape = probe[3]
+        probe_shape = probe[1]
     g = rng.standard_normal(probe_shape) if grad_output is None else np.asarray(grad_output, float)
-    grads = backward(g, *inputs)
+    try:
+        grads = backward(g, *[x.copy() for x in inputs])
+    except Exception as exc:  # noqa: BLE001 - a crash at a drawn shape is a failed check
+        shapes = ", ".join(f"{n}{x.shape}" for n, x in zip(names, inputs))
+        return VJPReport(False, 0, (), {}, (f"backward raised {type(exc).__name__}: {exc} "
+                                            f"at shapes {shapes} (shape-dependent code?)",))
     if not isinstance(grads, (tuple, list)) or len(grads) != len(inputs):
         raise UsageError("backward", f"a tuple of {len(inputs)} gradients (one per input, None to skip)",
                          f"{type(grads).__name__} of length {len(grads) if hasattr(grads, '__len__') else '?'}")
     constants = [x if (gr is None or x.dtype.kind in "iub") else None for x, gr in zip(inputs, grads)]
-    f_num, j_num, a_num, out_shape, n_var, nonzero = _compile(sympy_forward, names, [x.shape for x in inputs], constants)
+    everything, out_shape, n_var, nonzero = _compile(sympy_forward, names, [x.shape for x in inputs], constants)
     if y is not None:
         if y.shape != out_shape and _squeezed(y.shape) != _squeezed(out_shape):
             raise UsageError("forward", f"an output of the SymPy forward's shape {out_shape}",
@@ -314,9 +321,10 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
     point = [mpmath.mpf(float(v)) for x, c in zip(inputs, constants) if c is None for v in x.ravel()]
     with mpmath.workdps(_DPS):
         try:
-            f_val = f_num(*point)
-            j_val = j_num(*point)
-            a_val = a_num(*point)
+            values = everything(*point)
+            n_out = nonzero.shape[0]
+            f_val, j_val = values[:n_out], values[n_out:n_out * (n_var + 1)]
+            a_val = values[n_out * (n_var + 1):]
         except _Kink as exc:
             raise UsageError("inputs", "a point where the forward is differentiable",
                              f"{exc}; draw the point away from kinks") from None

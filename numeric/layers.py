@@ -123,14 +123,14 @@ _GELU_C = math.sqrt(2.0 / math.pi)
 _GELU_A = 0.044715
 
 
-def _gelu_parts(z):
-    t = np.tanh(_GELU_C * (z + _GELU_A * z**3))
-    return t, 0.5 * z * (1.0 + t)
+def _gelu(z):
+    # 0.5 z (1 + tanh u) written as z sigmoid(2u): no cancellation in 1 + tanh u for u << 0
+    return z * _sig(2.0 * _GELU_C * (z + _GELU_A * z**3))
 
 
 def _gelu_deriv(z):
-    t, _ = _gelu_parts(z)
-    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_A * z**2)
+    u2 = 2.0 * _GELU_C * (z + _GELU_A * z**3)
+    return _sig(u2) + z * _dsig(u2) * 2.0 * _GELU_C * (1.0 + 3.0 * _GELU_A * z**2)
 
 
 def _elementwise(name, fn, deriv, domain="real"):
@@ -259,7 +259,7 @@ _LAYERS = (
                  "nonzero"),
     _elementwise("softplus", _stable.softplus, _sig),
     _elementwise("swish", lambda z: z * _sig(z), lambda z: _sig(z) * (1.0 + z * _sig(-z))),
-    _elementwise("gelu", lambda z: _gelu_parts(z)[1], _gelu_deriv),
+    _elementwise("gelu", _gelu, _gelu_deriv),
     Layer("softmax", _stable.softmax, _softmax_back, ("z",), lambda n, N: ((n, N),)),
     Layer("log_softmax", _stable.log_softmax, _log_softmax_back, ("z",),
           lambda n, N: ((n, N),)),
