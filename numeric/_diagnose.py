@@ -53,15 +53,20 @@ def describe(g, n, bad) -> list:
     out = []
     if not bad.any():
         return out
-    if _fits(-g, n):
-        return ["sign flipped: analytic = -numeric"]
-    nn = float(n.ravel() @ n.ravel())
+    gb, nb = g[bad], n[bad]  # the patterns are about the entries judged wrong
+    if _fits(-gb, nb) and not _fits(gb, nb):
+        where = "" if bad.all() else f" at the {int(bad.sum())} wrong entries"
+        out.append(f"sign flipped: analytic = -numeric{where}")
+    nn = float(nb @ nb)
     if nn > 0:
-        c = float(g.ravel() @ n.ravel()) / nn
-        if c != 0 and _fits(g, c * n):
-            return [f"off by a constant factor: analytic = {_nice(c)} x numeric"]
+        c = float(gb @ nb) / nn
+        if c != 0 and abs(c - 1) > _CLOSE and abs(c + 1) > _CLOSE and _fits(gb, c * nb):
+            where = "" if bad.all() else f" at the {int(bad.sum())} wrong entries"
+            out.append(f"off by a constant factor: analytic = {_nice(c)} x numeric{where}")
     if g.ndim == 2 and g.shape[0] == g.shape[1] and _fits(g.T, n):
         return ["transposed: analytic.T = numeric (a square matrix, so the shape could not tell)"]
+    if out and bad.all():
+        return out
     zero = bad & (g == 0) & (n != 0)
     if zero.any():
         what = "all" if zero.sum() == bad.sum() else f"{int(zero.sum())} of the {int(bad.sum())}"
