@@ -68,7 +68,9 @@ __all__ = ["CustomActivation", "CustomLoss", "LossProof", "define_activation", "
 _sig, _softplus = _functions.sigmoid, _functions.softplus
 _NUMPY = [{"sigmoid": _stable.sigmoid, "softplus": _stable.softplus,
            "sigmoid_prime": lambda x: _stable.sigmoid(x) * _stable.sigmoid(-x),
-           "Heaviside": lambda x, h0=0.0: np.where(np.asarray(x) > 0, 1.0, 0.0)}, "numpy"]
+           "Heaviside": lambda x, h0=0.0: np.where(np.asarray(x) > 0, 1.0, 0.0),
+           "erf": np.vectorize(math.erf, otypes=[float]),  # NumPy has no erf
+           "erfc": np.vectorize(math.erfc, otypes=[float])}, "numpy"]
 _MP = [{"sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
         "softplus": lambda x: mpmath.log(1 + mpmath.exp(x)),
         "Heaviside": lambda x, h0=0: mpmath.mpf(1) if x > 0 else mpmath.mpf(0)}, "mpmath"]
