@@ -53,12 +53,18 @@ __all__ = [
 PROVED, CHECKED, FAILED, UNAVAILABLE = ("proved symbolically", "checked numerically",
                                        "failed", "unavailable")
 
-# The note's typos and their corrections (claim 4).
+# The note's typos and their corrections, as (wrong, right, why) LaTeX (claims 1 and 4).
 TYPOS = (
-    ("W^j_{jk}", "W^l_{jk}", "the weight joining k in layer l-1 to j in layer l is W^l_{jk}"),
-    (r"\frac{\partial C}{W^l_{jk}}", r"\frac{\partial C}{\partial W^l_{jk}}", "dC/W -> dC/dW"),
+    (r"W^l_{jk} \to 0,\ b^l_j \to 0", r"\Delta W^l_{jk} \to 0,\ \Delta b^l_j \to 0",
+     "the total differential is about small changes, not small weights; and the first line "
+     "is an approximation (\u2248), not a limit (\u2192)"),
+    (r"W^j_{jk}", r"W^l_{jk}", "wrong layer index in BP2: the weight joining k in layer l-1 "
+     "to j in layer l is W^l_{jk} (j is a neuron, not a layer)"),
+    (r"\frac{\partial C}{W^l_{jk}}", r"\frac{\partial C}{\partial W^l_{jk}}",
+     "missing \u2202 in the denominator: dC/W -> dC/dW"),
     (r"\nabla z^{l-1}_k", r"\sigma'(z^{l-1}_k)",
-     "the factor in BP2 is the activation's derivative sigma'(z^{l-1}), not a gradient of z"),
+     "the factor in BP2 is the activation's derivative sigma'(z^{l-1}); read literally, "
+     "dz/dz would be 1 and BP2 would be false"),
 )
 
 

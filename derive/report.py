@@ -68,15 +68,9 @@ FORMULAS = {
     "batch": r"C = \frac1N\sum_x C_x, \qquad \frac{\partial C}{\partial\mathbf W^l} = "
              r"\frac1N\sum_x\boldsymbol\delta^l_x(\mathbf a^{l-1}_x)^T",
 }
-# the corrections of claim 4, as (wrong, right) LaTeX pairs
-CORRECTIONS = (
-    (r"W^j_{jk}", r"W^l_{jk}", "wrong layer index in BP2 (j is a neuron, not a layer)"),
-    (r"\frac{\partial C}{W^l_{jk}}", r"\frac{\partial C}{\partial W^l_{jk}}",
-     "missing \u2202 in the numerator's partner"),
-    (r"\nabla z^{l-1}_k", r"\sigma'(z^{l-1}_k)",
-     "the factor in BP2 is the activation's derivative; read literally it would be 1"),
-    (r"\argmax", r"\operatorname{argmax}", "\\argmax is not a LaTeX/KaTeX command"),
-)
+# the note's corrections: its math typos (checked in derive.claims) and one LaTeX error
+CORRECTIONS = (*_claims.TYPOS,
+               (r"\argmax", r"\operatorname{argmax}", "\\argmax is not a LaTeX/KaTeX command"))
 # file name -> caption
 FIGURES = {
     "delta_vs_z.png": "Output error delta^L against z^L for target y = 0 (the neuron is badly "
@@ -221,7 +215,10 @@ def _document(results) -> list:
            ("h2", "Claim 2: accuracy cannot be the loss"),
            ("math", F["accuracy"]), *verdicts("2a", "2b"),
            ("h2", "Claim 3: which loss learns faster, and which learning rate"),
-           ("p", "For a sigmoid output neuron that is badly wrong (y = 0, z large):"),
+           ("p", "For a sigmoid output neuron that is badly wrong (y = 0, z large). The note says "
+                 "delta -> 0 as a -> 0 or a -> 1; precisely, this hurts only on the wrong side "
+                 "(a -> 1 - y), where the loss is largest; on the right side a small delta is "
+                 "just convergence:"),
            ("math", F["delta_mse"]), ("math", F["delta_ce"]), ("math", F["ratio"]),
            ("img", "delta_vs_z.png"), *verdicts("3a", "3b"), ("img", "single_neuron.png"),
            ("p", "On a real data set, at equal learning rate cross-entropy learns faster; with a "
