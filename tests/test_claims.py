@@ -45,7 +45,7 @@ def _sign_flipped_backprop(net, X, Y):
     return [-g for g in grads_W], grads_b
 
 
-def _transposed_delta_backprop(net, X, Y):  # a wrong W shape-preserving mistake: zero a row
+def _zeroed_row_backprop(net, X, Y):  # one neuron's weight gradients lost
     grads_W, grads_b = net.backprop(X, Y)
     bad = [g.copy() for g in grads_W]
     bad[0][0, :] = 0.0
@@ -70,7 +70,7 @@ MUTATIONS = [
     ("4b", claims.check_derive_step, {"prove": lambda: SimpleNamespace(proved=False)}, "prover says no"),
     ("4c", claims.check_typos, {"bp2": claims._bp2_typo}, "the literal typo (no sigma')"),
     ("4d", claims.check_backprop_numeric, {"backprop": _sign_flipped_backprop}, "sign of dC/dW"),
-    ("4d", claims.check_backprop_numeric, {"backprop": _transposed_delta_backprop}, "a zeroed row"),
+    ("4d", claims.check_backprop_numeric, {"backprop": _zeroed_row_backprop}, "a zeroed row"),
 ]
 
 _HAVE_STEP = importlib.util.find_spec("derive.backprop") is not None
