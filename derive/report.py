@@ -290,16 +290,21 @@ def _html(doc) -> str:
             f"</title>\n{_KATEX}\n</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
-def write_report(out, fmt: str = "markdown", results=None) -> Path:
-    """Run the checks (unless ``results`` is given), draw the figures, write the note.
-
-    Returns the path of ``note.md`` or ``note.html`` inside ``out`` (created if needed).
-    """
+def _checked_out(out, fmt) -> Path:
     if fmt not in ("markdown", "html"):
         raise UsageError("--format", "markdown or html", fmt)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError("--out", "a directory (or a path to create)", f"the file {out}")
+    return out
+
+
+def write_report(out, fmt: str = "markdown", results=None) -> Path:
+    """Run the checks (unless ``results`` is given), draw the figures, write the note.
+
+    Returns the path of ``note.md`` or ``note.html`` inside ``out`` (created if needed).
+    """
+    out = _checked_out(out, fmt)
     out.mkdir(parents=True, exist_ok=True)
     results = _claims.check_claims() if results is None else results
     draw_figures(out)
@@ -316,6 +321,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    _checked_out(args.out, args.format)  # fail before spending seconds on the checks
     results = _claims.check_claims()
     path = write_report(args.out, args.format, results)
     bad = [r.key for r in results if not r.ok]
