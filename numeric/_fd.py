@@ -34,11 +34,12 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["EPS", "ComplexUnsafe", "Evaluator", "Probe", "complex_sweep",
-           "complex_direction", "complex_group_minus", "real_probe", "real_direction"]
+           "complex_direction", "complex_group_minus", "one_sided", "real_probe", "resolve", "real_direction"]
 
 EPS = float(np.finfo(np.float64).eps)
 _H_COMPLEX = 1e-20
 _H_REAL = 2.0 ** -16  # ~ eps^(1/3), relative to max(1, |x_i|)
+_J_MAX = 2_000_000  # keep the complex-step columns (as a matrix) up to this many numbers
 _NOISE_ULPS = 16.0  # rounding noise of one forward value, in ulps of |f_j|
 
 
@@ -49,13 +50,13 @@ class ComplexUnsafe(Exception):
 class Evaluator:
     """Calls ``forward`` with one input replaced, counts the calls, holds ``f0`` and ``v``."""
 
-    def __init__(self, forward, inputs, v):
+    def __init__(self, forward, inputs, v, f0=None, n_evals=0):
         self.forward = forward
         self.inputs = list(inputs)
         self.v = np.asarray(v, dtype=np.float64).reshape(-1)
         self.absv = np.abs(self.v)
-        self.n_evals = 0
-        self.f0 = self.call(None, None)
+        self.n_evals = n_evals
+        self.f0 = self.call(None, None) if f0 is None else np.asarray(f0).reshape(-1)
         if self.f0.size != self.v.size:
             raise ValueError(f"v: expected {self.f0.size} entries, got {self.v.size}")
         self.absvf = self.absv * np.abs(self.f0)
@@ -88,9 +89,10 @@ def complex_sweep(ev: Evaluator, k: int, entries=None):
     xc = x.astype(np.complex128)
     flat = xc.reshape(-1)
     idx = range(x.size) if entries is None else entries
-    n = len(idx)
-    d, A, F = np.empty(n), np.empty(n), np.empty(n)
+    n, M = len(idx), ev.f0.size
     v, absv, absvf, h = ev.v, ev.absv, ev.absvf, _H_COMPLEX
+    J = np.empty((n, M)) if n * M <= _J_MAX else None  # columns kept: reduce at the end
+    d, A, F = np.empty(n), np.empty(n), np.empty(n)
     with warnings.catch_warnings():
         warnings.simplefilter("error", np.exceptions.ComplexWarning)
         for m, i in enumerate(idx):
@@ -98,10 +100,15 @@ def complex_sweep(ev: Evaluator, k: int, entries=None):
             flat[i] = xi + 1j * h
             out = ev._complex_out(k, xc)
             flat[i] = xi
+            if J is not None:
+                J[m] = out.imag
+                continue
             c = out.imag
             d[m] = (v @ c) / h
             A[m] = (absv @ np.abs(c)) / h
             F[m] = absvf @ (c != 0)
+    if J is not None:
+        d, A, F = (J @ v) / h, (np.abs(J) @ absv) / h, (J != 0) @ absvf
     if not (np.all(np.isfinite(d)) and np.all(np.isfinite(A))):
         raise ComplexUnsafe("complex step gave non-finite derivatives")
     return d, A, F
@@ -166,13 +173,17 @@ def _probe(ev, k, xs, f_of):
                  A=(ev.absv @ np.abs(fp1 - fm1)) / (2 * h), F=scale, kink=bool(kink))
 
 
-def real_probe(ev: Evaluator, k: int, i: int) -> Probe:
-    """Real differences of ``v . f`` in entry ``i`` of input ``k`` (4 forward calls)."""
+def real_probe(ev: Evaluator, k: int, i: int, grow: float = 1.0) -> Probe:
+    """Real differences of ``v . f`` in entry ``i`` of input ``k`` (4 forward calls).
+
+    ``grow`` multiplies the default step (used to resolve tiny derivatives, see
+    :func:`resolve`).
+    """
     x = ev.inputs[k]
     xr = x.copy()
     flat = xr.reshape(-1)
     xi = float(flat[i])
-    h = (xi + _H_REAL * max(1.0, abs(xi))) - xi  # exactly representable step
+    h = (xi + grow * _H_REAL * max(1.0, abs(xi))) - xi  # exactly representable step
 
     def f_of(s):
         flat[i] = xi + s * h
@@ -181,6 +192,44 @@ def real_probe(ev: Evaluator, k: int, i: int) -> Probe:
         return out
 
     return _probe(ev, k, h, f_of)
+
+
+def one_sided(ev: Evaluator, k: int, i: int):
+    """Left and right slopes of ``v . f`` at entry ``i`` (2 forward calls) and their noise.
+
+    Every valid value -- the derivative of a smooth function (within ``h |f''|``) or a
+    subgradient at a kink -- lies between them; a value outside is wrong.
+    """
+    x = ev.inputs[k]
+    xr = x.copy()
+    flat = xr.reshape(-1)
+    xi = float(flat[i])
+    h = (xi + _H_REAL * max(1.0, abs(xi))) - xi
+    flat[i] = xi + h
+    fp = ev.call(k, xr)
+    flat[i] = xi - h
+    fm = ev.call(k, xr)
+    moved = (fp != ev.f0) | (fm != ev.f0)
+    scale = ev.absvf @ moved if moved.any() else float(ev.absvf.sum())
+    return (ev.v @ (ev.f0 - fm)) / h, (ev.v @ (fp - ev.f0)) / h, _NOISE_ULPS * EPS * scale / h
+
+
+def resolve(ev: Evaluator, k: int, i: int, p: Probe) -> Probe:
+    """Grow the step while that shrinks the error bound: for derivatives (1e-13 at a
+    saturated unit) that rounding hides at the default step. Stops at a kink, at a
+    non-finite value (left the domain) or when the bound grows again (truncation wins);
+    at most 4 more probes, steps 16x apart."""
+    best = p
+    for j in range(1, 5):
+        q = real_probe(ev, k, i, grow=16.0 ** j)
+        if q.kink or not (np.isfinite(q.central) and np.isfinite(q.error)):
+            break
+        if q.error >= best.error:
+            break
+        best = q
+        if q.error < 0.01 * abs(q.central):
+            break
+    return best
 
 
 def real_direction(ev: Evaluator, k: int, u) -> Probe:
