@@ -36,6 +36,7 @@ from derive.functions import OUTPUTS, LOSSES, get_activation, get_loss, get_outp
 from derive.pairs import a_, closed_form, prove_pair, y_
 from derive.pairs import _ASSUMPTIONS, _split_sums
 from derive.symbols import W, a, b, delta, indexed, n as n_sym, m as m_sym, y, z
+from derive.symbols import i as i_sym, j as j_sym, k as k_sym
 
 __all__ = [
     "MAX_EXPANDED",
@@ -205,8 +206,9 @@ def prove_step_symbolic(activation: str = "sigmoid") -> StepProof:
     start = time.perf_counter()
     Wb, bb, zb, db = indexed("W", "l"), indexed("b", "l"), indexed("z", "l-1"), indexed(
         "delta", "l")
-    i_, k_ = sp.symbols("i_s k_s", integer=True, positive=True)
-    p, q = sp.symbols("p q", integer=True, positive=True)
+    # free indices j (row of W^l), k (column); summation over i (outputs), r (inputs)
+    p, q, i_ = j_sym, k_sym, i_sym
+    k_ = sp.Symbol("r", integer=True, positive=True)
     zl = lambda r: sp.Sum(Wb[r, k_] * act.fn(zb[k_]), (k_, 1, m_sym)) + bb[r]  # noqa: E731
     cost = sp.Sum(db[i_] * zl(i_), (i_, 1, n_sym))
     guard = sp.Q.le(p, n_sym) & sp.Q.le(q, m_sym)
@@ -334,7 +336,6 @@ def check_expanded(sizes, hidden: str = "sigmoid", output: str = "sigmoid",
         form = closed_form(output, loss).subs(n_sym, nL)
         sub = {a_[q]: acts[-1][q - 1] for q in range(1, nL + 1)}
         sub.update({y_[q]: ys[q - 1] for q in range(1, nL + 1)})
-        from derive.symbols import j as j_sym
         dl = [form.subs(j_sym, q).doit().xreplace(sub) for q in range(1, nL + 1)]
         for l in range(L, 0, -1):
             for q in range(sizes[l]):

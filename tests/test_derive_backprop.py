@@ -21,7 +21,7 @@ def test_step_concrete_and_symbolic(act):
 NETWORKS = [
     ([2, 3, 2], "sigmoid", "sigmoid", "cross_entropy"),
     ([2, 2, 2, 2], "tanh", "sigmoid", "mse"),
-    ([3, 2, 2], "relu", "softmax", "log_likelihood"),
+    ([2, 2, 2], "relu", "softmax", "log_likelihood"),
     ([2, 2, 2], "softplus", "softmax", "mse"),
     ([1, 3, 1], "identity", "linear", "mse"),
 ]
