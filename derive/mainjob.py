@@ -170,7 +170,6 @@ def run(args) -> int:
     else:
         row("network expanded", "skipped: larger than %d layers x width %d" % MAX_EXPANDED,
             "skipped", net_text, 0.0)
-        failed -= 0
     if (net_out, net_loss) == ("linear", "cross_entropy") or \
             (net_out == "linear" and net_loss == "log_likelihood"):
         row("numeric cross-check", "numeric refuses this pair (a outside (0,1))", "skipped",
