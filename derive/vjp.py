@@ -232,23 +232,27 @@ class VJPReport:
         return "\n".join(lines)
 
 
-def _diagnose(got, ref, bad, wrong_shape_hint=""):
+def _diagnose(got, ref, bad):
     """Name the likely mistake from the pattern of a wrong gradient."""
     scale = np.max(np.abs(ref)) if ref.size else 0.0
+
+    def close(a, b):
+        return np.allclose(a, b, rtol=1e-9, atol=1e-12 * scale)
+
+    rel = np.abs(got - ref)[bad] / np.maximum(np.abs(ref)[bad], 1e-300)
     if np.all(got == 0) and scale > 0:
         return "gradient missing (all zeros)"
-    if np.allclose(got, -ref, rtol=1e-9, atol=1e-12 * scale):
+    if rel.size and np.max(rel) < 1e-3:
+        return f"small relative error (up to {np.max(rel):.2g}): a rounded constant or an approximation"
+    if close(got, -ref):
         return "sign flipped"
-    if got.ndim == 2 and got.shape[0] == got.shape[1] and np.allclose(got, ref.T, rtol=1e-9, atol=1e-12 * scale):
-        return "transposed (invisible with a non-square shape mistake? it is square here)"
+    if got.ndim == 2 and got.shape[0] == got.shape[1] and not close(ref, ref.T) and close(got, ref.T):
+        return "transposed (a square shape hides it from shape checks)"
     denom = float(ref.ravel() @ ref.ravel())
     if denom > 0:
         c = float(got.ravel() @ ref.ravel()) / denom
-        if abs(c - 1) > 1e-4 and np.allclose(got, c * ref, rtol=1e-9, atol=1e-12 * scale):
+        if abs(c - 1) > 1e-4 and close(got, c * ref):
             return f"off by a constant factor {c:.6g} (a missing or extra 1/N, 2, or scale?)"
-    rel = np.abs(got - ref)[bad] / np.maximum(np.abs(ref)[bad], 1e-300)
-    if rel.size and np.max(rel) < 1e-3:
-        return f"small relative error (up to {np.max(rel):.2g}): a rounded constant or an approximation"
     if scale > 0 and np.all(np.abs(ref)[bad] <= 1e-8 * scale):
         return "wrong only where the true gradient is tiny (a saturated region or an underflow?)"
     if bad.sum() < bad.size:

@@ -46,6 +46,7 @@ __all__ = [
 
 _BOUND = 3.0
 _MARGIN = 1e-2  # distance kept from a kink (relu at 0, ties of a max)
+_TINY = 1e-6  # smallest nonzero magnitude of "real" entries (float64 underflow is not a bug)
 
 
 def _check_domain(domain):
@@ -60,7 +61,8 @@ def _check_domain(domain):
 def arrays_in(domain="real", *, shape) -> st.SearchStrategy:
     """Float64 arrays of ``shape`` with entries in ``domain``.
 
-    ``"real"``: [-3, 3]; ``"positive"``: [0.01, 3] (for logs); ``"nonzero"``: at least
+    ``"real"``: [-3, 3], 0 or at least 1e-6 in magnitude (products of tinier entries
+    underflow to subnormals, a float64 limit rather than a gradient bug); ``"positive"``: [0.01, 3] (for logs); ``"nonzero"``: at least
     0.01 away from 0 (a kink); ``"separated"``: distinct multiples of 1/16 (a max has
     no ties); ``"mask"``: dropout masks in {0, 2}; ``(lo, hi)``: that interval.
 
@@ -80,8 +82,9 @@ def arrays_in(domain="real", *, shape) -> st.SearchStrategy:
     if isinstance(domain, tuple):
         elements = st.floats(float(domain[0]), float(domain[1]), exclude_min=True,
                              exclude_max=True, **floats)
-    elif domain == "real":
-        elements = st.floats(-_BOUND, _BOUND, **floats)
+    elif domain == "real":  # 0 or |x| >= 1e-6: products of tinier values underflow
+        elements = (st.floats(_TINY, _BOUND, **floats) | st.floats(-_BOUND, -_TINY, **floats)
+                    | st.just(0.0))
     elif domain == "positive":
         elements = st.floats(_MARGIN, _BOUND, **floats)
     elif domain == "nonzero":
