@@ -61,8 +61,14 @@ class Evaluator:
             raise ValueError(f"v: expected {self.f0.size} entries, got {self.v.size}")
         self.absvf = self.absv * np.abs(self.f0)
 
-    def call(self, k, xk):
-        args = self.inputs if k is None else self.inputs[:k] + [xk] + self.inputs[k + 1:]
+    def call(self, k, xk=None):
+        """``forward`` with input ``k`` replaced by ``xk`` (or ``k`` a dict: several)."""
+        if isinstance(k, dict):
+            args = list(self.inputs)
+            for kk, xx in k.items():
+                args[kk] = xx
+        else:
+            args = self.inputs if k is None else self.inputs[:k] + [xk] + self.inputs[k + 1:]
         self.n_evals += 1
         return np.asarray(self.forward(*args)).reshape(-1)
 
@@ -232,8 +238,14 @@ def resolve(ev: Evaluator, k: int, i: int, p: Probe) -> Probe:
     return best
 
 
-def real_direction(ev: Evaluator, k: int, u) -> Probe:
-    """Real differences of ``v . f`` along direction ``u`` on input ``k`` (4 forward calls)."""
-    x = ev.inputs[k]
-    h = _H_REAL * max(1.0, float(np.max(np.abs(x), initial=0.0))) / float(np.max(np.abs(u)))
-    return _probe(ev, k, h, lambda s: ev.call(k, x + (s * h) * u))
+def real_direction(ev: Evaluator, k, u=None) -> Probe:
+    """Real differences of ``v . f`` along direction ``u`` on input ``k`` (4 forward calls).
+
+    ``k`` may be a dict ``{input: direction}`` to move several inputs at once.
+    """
+    us = k if isinstance(k, dict) else {k: u}
+    xmax = max(float(np.max(np.abs(ev.inputs[kk]), initial=0.0)) for kk in us)
+    umax = max(float(np.max(np.abs(uu), initial=0.0)) for uu in us.values())
+    h = _H_REAL * max(1.0, xmax) / umax
+    return _probe(ev, k, h, lambda s: ev.call({kk: ev.inputs[kk] + (s * h) * uu
+                                               for kk, uu in us.items()}))
