@@ -39,13 +39,17 @@ from __future__ import annotations
 
 import inspect
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import mpmath
 import numpy as np
 import sympy
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis.errors import NoSuchExample
+from hypothesis.strategies import SearchStrategy
 
 from derive.errors import UsageError
+from numeric.layers import Layer
 
 __all__ = [
     "Mismatch",
@@ -222,7 +226,8 @@ class VJPReport:
 
     def __str__(self):
         if self.ok:
-            return f"symbolic VJP check: ok ({self.n_checked} entries)"
+            where = f", {self.problems[0]}" if self.problems else ""
+            return f"symbolic VJP check: ok ({self.n_checked} entries{where})"
         lines = [f"symbolic VJP check: FAILED ({len(self.entries)} of {self.n_checked} entries wrong)"]
         lines += [f"  {p}" for p in self.problems]
         for name, (count, total, why) in self.diagnoses.items():
@@ -276,10 +281,27 @@ def _names(sympy_forward, n):
 
 
 def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output=None,
-                   ulps: float = 64.0, seed: int = 0, value_rtol: float = 1e-9) -> VJPReport:
+                   ulps: float = 64.0, seed: int = 0, value_rtol: float = 1e-9,
+                   max_examples: int = 25) -> VJPReport:
     """Compare ``backward(g, *inputs)`` with the exact VJP of ``sympy_forward`` at ``inputs``.
 
-    ``inputs`` are float64 arrays (integer arrays are treated as constants: indices);
+    ``inputs`` is one point, or -- to check at drawn shapes and points -- a Hypothesis
+    strategy of points or a :class:`numeric.layers.Layer` (its ``layer_inputs``; then
+    ``forward``/``backward`` default to the layer's own): up to ``max_examples`` draws,
+    and the first failing draw's report is returned.
+
+    >>> import numpy as np
+    >>> from numeric.layers import Layer
+    >>> cube = Layer("cube", lambda x: x**3, lambda g, x: (3 * x**2 * g,), ("x",),
+    ...              lambda n, N: ((n, N),))
+    >>> check_backward(lambda x: x.applyfunc(lambda t: t**3), None, cube)
+    VJPReport(ok=True, n_checked=..., wrong=0)
+    >>> bad = lambda g, x: (3 * x**2 * g * (x.shape[1] == 1),)   # right for batch 1 only
+    >>> report = check_backward(lambda x: x.applyfunc(lambda t: t**3), bad, cube)
+    >>> report.ok, report.problems[-1].startswith("at drawn shapes x(")
+    (False, True)
+
+    One point: ``inputs`` are float64 arrays (integer arrays are treated as constants: indices);
     ``backward`` returns one gradient per input, ``None`` for inputs it does not
     differentiate (those are passed to ``sympy_forward`` as exact constants).
     ``forward``, when given, is the NumPy forward: its output must have the SymPy
@@ -287,6 +309,10 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
     to standard normal draws from ``seed``. Gradient entries must agree within
     ``ulps * eps * M_i`` (see the module docstring).
     """
+    if isinstance(inputs, (Layer, SearchStrategy)):
+        return _check_drawn(sympy_forward, backward, inputs, forward=forward, ulps=ulps,
+                            seed=seed, value_rtol=value_rtol, max_examples=max_examples,
+                            grad_output=grad_output)
     if not callable(sympy_forward) or not callable(backward):
         raise UsageError("sympy_forward/backward", "callables",
                          f"{type(sympy_forward).__name__}/{type(backward).__name__}")
@@ -382,6 +408,37 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
                         for i in zip(*np.nonzero(wrong))]
             diagnoses[name] = (int(wrong.sum()), size, _diagnose(gr, r, wrong))
     return VJPReport(not entries, n_var, tuple(entries), diagnoses, tuple(problems))
+
+
+def _check_drawn(sympy_forward, backward, source, *, forward, max_examples, **options):
+    if isinstance(source, Layer):
+        from numeric.testing import layer_inputs
+
+        forward = forward or source.forward
+        backward = backward or source.backward
+        source = layer_inputs(source)
+    if options.pop("grad_output") is not None:
+        raise UsageError("grad_output", "None when points are drawn", "an array")
+    count, failed = [0, 0], []
+
+    def fails(inputs):
+        report = check_backward(sympy_forward, backward, inputs, forward=forward, **options)
+        count[0] += 1
+        count[1] += report.n_checked
+        if not report.ok:
+            failed.append((report, inputs))
+        return not report.ok
+
+    try:
+        find(source, fails, settings=settings(max_examples=max_examples, derandomize=True,
+                                              database=None, phases=[Phase.generate],
+                                              suppress_health_check=list(HealthCheck)))
+    except NoSuchExample:
+        return VJPReport(True, count[1], problems=(f"{count[0]} drawn points",))
+    report, inputs = failed[-1]
+    names = _names(sympy_forward, len(inputs))
+    where = "at drawn shapes " + ", ".join(f"{n}{np.shape(x)}" for n, x in zip(names, inputs))
+    return replace(report, problems=report.problems + (where,))
 
 
 def assert_backward_matches_symbolic(sympy_forward, backward, inputs, **options) -> VJPReport:

@@ -217,3 +217,13 @@ def test_batch_one_bug_is_invisible_at_batch_one_and_caught_at_two():
     for N, visible in [(1, False), (2, True)]:
         inputs = [rng.standard_normal((3, N)), rng.standard_normal((2, 3)), rng.standard_normal(2)]
         assert LAYERS["dense"].check(inputs, backward=bug).ok is not visible
+
+
+def test_drawn_mode_finds_the_shape_dependent_bug_and_names_the_shapes():
+    form = LAYERS["dense"]
+    ok = check_backward(form.sympy_forward, None, NL["dense"])
+    assert ok.ok and "25 drawn points" in str(ok)
+    report = check_backward(form.sympy_forward, BUGS[3][2], NL["dense"])
+    assert not report.ok and "at drawn shapes x(" in str(report)
+    n_batch = [p for p in report.problems if p.startswith("at drawn shapes")][0]
+    assert ", 1)" not in n_batch.split("W(")[0], "the failing draw has a batch larger than 1"
