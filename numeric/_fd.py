@@ -200,11 +200,13 @@ def real_probe(ev: Evaluator, k: int, i: int, grow: float = 1.0) -> Probe:
     return _probe(ev, k, h, f_of)
 
 
-def one_sided(ev: Evaluator, k: int, i: int):
+def one_sided(ev: Evaluator, k: int, i: int) -> Probe:
     """Left and right slopes of ``v . f`` at entry ``i`` (2 forward calls) and their noise.
 
-    Every valid value -- the derivative of a smooth function (within ``h |f''|``) or a
-    subgradient at a kink -- lies between them; a value outside is wrong.
+    Every valid value -- the derivative of a smooth function (within ``h |f2|``, f2 the
+    second derivative) or a subgradient at a kink -- lies between them; a value outside is
+    wrong. ``central`` is their mean, with ``error = noise + h |right - left|`` (``h^2 |f2|``
+    standing in for the ``h^2 |f3| / 6`` truncation: a quick bound, trusted only when small).
     """
     x = ev.inputs[k]
     xr = x.copy()
@@ -217,7 +219,11 @@ def one_sided(ev: Evaluator, k: int, i: int):
     fm = ev.call(k, xr)
     moved = (fp != ev.f0) | (fm != ev.f0)
     scale = ev.absvf @ moved if moved.any() else float(ev.absvf.sum())
-    return (ev.v @ (ev.f0 - fm)) / h, (ev.v @ (fp - ev.f0)) / h, _NOISE_ULPS * EPS * scale / h
+    noise = _NOISE_ULPS * EPS * scale / h
+    left, right = (ev.v @ (ev.f0 - fm)) / h, (ev.v @ (fp - ev.f0)) / h
+    return Probe(left=left, right=right, central=(ev.v @ (fp - fm)) / (2 * h),
+                 error=noise + h * abs(right - left), noise=noise,
+                 A=(ev.absv @ np.abs(fp - fm)) / (2 * h), F=scale, kink=False)
 
 
 def resolve(ev: Evaluator, k: int, i: int, p: Probe) -> Probe:
