@@ -90,6 +90,11 @@ VERDICTS = [
      lambda g, z: (g * sig(z) * (1 - sig(z)),), [Z_SAT[:, 2:]], True, "real differences"),
     ("complex-unsafe forward, sign bug", abs_safe_sig,
      lambda g, z: (-g * sig(z) * (1 - sig(z)),), [Z_SAT[:, 2:]], False, "real differences"),
+    ("complex-unsafe forward, saturated, correct", abs_safe_sig,
+     lambda g, z: (g * sig(z) * (1 - sig(z)),), [Z_SAT], True, "real differences"),
+    ("complex-unsafe forward, saturated, zeroed", abs_safe_sig,
+     lambda g, z: (g * np.where(abs(z) > 20, 0, sig(z) * (1 - sig(z))),), [Z_SAT], False,
+     "zero where it should not be"),
     ("forward drops the imaginary part", lambda z: np.tanh(z).astype(float),
      lambda g, z: (g * (1 - np.tanh(z) ** 2),), [Z_SAT[:, 2:]], True, "real differences"),
 ]
@@ -124,6 +129,8 @@ STRUCTURE = [
     ("nan in a gradient", lambda g, x, W, b: (W.T @ g, g @ x.T * np.nan, g.sum(1)),
      "inputs[1] (inputs[1]) has 6 non-finite values"),
     ("backward raises", lambda g, x, W, b: 1 / 0, "backward(grad_output, *inputs) raised"),
+    ("dW transposed, non-square", lambda g, x, W, b: (W.T @ g, x @ g.T, g.sum(1)),
+     "has shape (3, 2), expected (2, 3) (the transpose of the expected shape"),
 ]
 
 
@@ -166,6 +173,16 @@ def test_integer_input_with_none_gradient_is_skipped():
     back = lambda g, E, i: (np.add.at(dE := np.zeros_like(E), i, g.T) or dE, None)
     report = check_layer(emb, back, [W23.T.copy(), np.array([0, 2, 0])])
     assert report.ok and len(report.inputs) == 1
+
+
+def test_forward_in_float32_is_reported():
+    report = check_layer(lambda x: x.astype(np.float32), lambda g, x: (g,), [X34])
+    assert not report.ok and "forward returned dtype float32" in str(report)
+
+
+def test_nothing_to_check_is_said():
+    report = check_layer(lambda x: 2 * x, lambda g, x: (None,), [X34])
+    assert report.ok and "nothing was checked" in str(report)
 
 
 def test_forward_raising_is_reported_naming_the_stage():
