@@ -224,3 +224,11 @@ def test_dense_of_any_shape_correct_passes_and_one_sample_bias_fails(n, m, N, se
     assert check_layer(dense, dense_back, [x, W, b]).ok
     one = lambda g, x, W, b: (W.T @ g, g @ x.T, N * g[:, 0])
     assert not check_layer(dense, one, [x, W, b]).ok
+
+
+def test_data_drawn_with_seed_0_does_not_hide_a_transposed_dw():
+    # grad_output drawn with default_rng(0) would equal x here: g x^T = x x^T is symmetric
+    r = np.random.default_rng(0)
+    x, W, b = r.standard_normal((3, 5)), r.standard_normal((3, 3)), r.standard_normal(3)
+    report = check_layer(dense, lambda g, x, W, b: (W.T @ g, x @ g.T, g.sum(1)), [x, W, b])
+    assert not report.ok and "transposed" in str(report)
