@@ -82,3 +82,18 @@ def test_layered_cost_is_linear_in_depth():
     short, long = prove_network([3] * 5), prove_network([3] * 9)
     assert long.details["gradients"] == 2 * short.details["gradients"]
     assert repr(long).startswith("NetworkProof(3-3-3")
+
+
+def test_fast_derivative_rule_equals_diff():
+    # prove_step differentiates through SymPy's own rule (_eval_derivative); same result
+    step = prove_step(3, 2, "tanh", layer=4)
+    from derive.backprop import _affine, _downstream
+    from derive.functions import ACTIVATIONS
+    from derive.symbols import W, b, z
+
+    ws = [[W(4, q, r) for r in range(1, 4)] for q in range(1, 3)]
+    bs = [b(4, q) for q in range(1, 3)]
+    zp = [z(3, r) for r in range(1, 4)]
+    cost = _downstream(4)(*_affine(ws, bs, [ACTIVATIONS["tanh"].fn(q) for q in zp]))
+    for r in range(3):
+        assert step.equations[("delta", r + 1, None)][0] == sp.diff(cost, zp[r])
