@@ -119,7 +119,8 @@ def scaling(repeats, quick):
     print("Part 1: dense+sigmoid, x (n,N), W (n,n), b (n,) all checked; medians of "
           f"{repeats} runs; calls = forward calls")
     head = (f"{'P':>6} {'ours s':>9} {'calls':>6} {'slow s':>9} {'calls':>6} {'fast s':>9} "
-            f"{'calls':>5} {'slow/ours':>9} {'fast/ours':>9}  ours(full) s")
+            f"{'calls':>5} {'slow/ours':>9} {'fast/ours':>9} {'ours(full) s':>12} "
+            f"{'native slow s':>13} {'native/ours':>11}")
     print(head)
     rng = np.random.default_rng(0)
     for P, (n, N) in SIZES.items():
@@ -136,12 +137,17 @@ def scaling(repeats, quick):
                                                           True), rep)
         t_full, (ok4, _) = timed(lambda: ours(dense_sig, dense_sig_back, inputs, mode="full"),
                                  1 if P >= 10000 else rep)
-        assert ok1 and ok2 and ok3 and ok4, "a correct layer was rejected"
+        ts = tuple(torch.from_numpy(a.copy()).requires_grad_() for a in inputs)
+        native = lambda x, W, b: torch.sigmoid(W @ x + b[:, None])  # noqa: E731
+        t_nat, ok5 = timed(lambda: gradcheck(native, ts, raise_exception=False),
+                           1 if P >= 10000 else rep)
+        assert ok1 and ok2 and ok3 and ok4 and ok5, "a correct layer was rejected"
         print(f"{P_real:>6} {t_ours:>9.4f} {c_ours:>6} {t_slow:>9.4f} {c_slow:>6} "
               f"{t_fast:>9.4f} {c_fast:>5} {t_slow / t_ours:>9.2f} {t_fast / t_ours:>9.2f}"
-              f"  {t_full:.4f}")
+              f" {t_full:>12.4f} {t_nat:>13.4f} {t_nat / t_ours:>11.2f}")
     print("(ours: full per-entry check up to 5,000 entries, else 3 random directions per "
-          "input; 'ours(full)' forces the full check)")
+          "input; 'ours(full)' forces the full check; 'native' = torch slow gradcheck on the "
+          "same layer written in torch ops)")
 
 
 # ---------------------------------------------------------------- part 2: the zoo
@@ -181,6 +187,11 @@ def zoo(repeats):
         for f in false:
             print(f"{'':>14}false alarm: {f}")
     t_ours = statistics.median(totals["ours"])
+    sizes = sum(sum(np.asarray(a).size for a, d in zip(inputs[c.name, s], c.draw(
+        np.random.default_rng(s))) if np.asarray(d).dtype.kind == "f") for c, _, _, s in jobs)
+    model = (2 * sizes + 2 * len(jobs)) * 45e-6
+    print(f"torch slow modelled as (2P+2) calls at 45 us each (P = {sizes} float entries in "
+          f"all): {model:.3f} s; check_layer / model = {t_ours / model:.3f}")
     print(f"time ratio check_layer / torch slow = {t_ours / statistics.median(totals['slow']):.3f}"
           f"; check_layer / torch fast = {t_ours / statistics.median(totals['fast']):.3f}")
 
