@@ -322,7 +322,7 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
     rng = np.random.default_rng(seed)
     y = None
     if forward is not None:
-        y = np.asarray(forward(*inputs), dtype=np.float64)
+        y = np.asarray(forward(*[x.copy() for x in inputs]), dtype=np.float64)
     # constants are decided by the backward (None gradients) and integer dtypes
     probe_shape = y.shape if y is not None else None
     if probe_shape is None:
