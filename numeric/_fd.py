@@ -34,7 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["EPS", "ComplexUnsafe", "Evaluator", "Probe", "complex_sweep",
-           "complex_direction", "complex_group_minus", "one_sided", "real_probe", "resolve", "real_direction"]
+           "complex_direction", "complex_group_minus", "one_sided", "real_probe", "resolve",
+           "real_direction"]
 
 EPS = float(np.finfo(np.float64).eps)
 _H_COMPLEX = 1e-20

@@ -41,12 +41,12 @@ gradient check FAILED: 1 of 3 inputs wrong (b); 32 forward calls
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from numeric import _fd
 from numeric._diagnose import describe, transposed_shape_hint
+from numeric._report import Entry, GradientReport, InputResult
 
 __all__ = ["GradientReport", "assert_layer_gradients", "check_layer"]
 
@@ -60,113 +60,6 @@ _NOISE_FACTOR = 4.0   # the observed deviation, times this, is the noise allowan
 _RTOL = 1e-10         # relative agreement that always passes
 _DELTA = 2.0 ** -27   # relative input perturbation for the conditioning term
 _CONFIRM = 3  # re-examine at most this many failing entries per input with real differences
-
-
-@dataclass
-class Entry:
-    """One judged entry: where, both values, the error and the bound it was judged by."""
-
-    input: str
-    index: tuple
-    analytic: float
-    numeric: float
-    error: float
-    tol: float
-    status: str   # "wrong", "kink" (accepted subgradient) or "wrong (kink)"
-    method: str
-    left: float = None
-    right: float = None
-
-    def line(self) -> str:
-        s = (f"  {self.input}{list(self.index)}: analytic {self.analytic: .9e}  numeric "
-             f"{self.numeric: .9e}  |error| {self.error:.2e}  tol {self.tol:.2e}  [{self.method}]")
-        if self.left is not None:
-            s += f"  one-sided: left {self.left:.6g}, right {self.right:.6g}"
-        if self.status != "wrong":
-            s += f"  <{self.status}>"
-        return s
-
-
-@dataclass
-class InputResult:
-    """The verdict on one input."""
-
-    name: str
-    shape: tuple
-    method: str
-    n_checked: int = 0
-    n_wrong: int = 0
-    wrong: list = field(default_factory=list)
-    kinks: list = field(default_factory=list)
-    diagnosis: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.n_wrong == 0
-
-
-class GradientReport:
-    """The result of :func:`check_layer`: ``ok``, per-input results, and a readable text.
-
-    ``str(report)`` names each wrong input, its worst entries (index, analytic, numeric,
-    error, tolerance, method), the recognised pattern, kinks, and the number of forward
-    calls (``n_evals``).
-    """
-
-    def __init__(self, inputs=(), problems=(), n_evals=0, ulps=None, notes=()):
-        self.inputs = list(inputs)
-        self.problems = list(problems)
-        self.n_evals = n_evals
-        self.ulps = ulps
-        self.notes = list(notes)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and all(r.ok for r in self.inputs)
-
-    @property
-    def entries(self) -> list:
-        """Every reported entry (wrong ones and kinks) of every input."""
-        return [e for r in self.inputs for e in r.wrong + r.kinks]
-
-    def __bool__(self):
-        return self.ok
-
-    def __repr__(self):
-        bad = [r.name for r in self.inputs if not r.ok]
-        return (f"GradientReport(ok={self.ok}, wrong={bad}, problems={len(self.problems)}, "
-                f"n_evals={self.n_evals})")
-
-    def __str__(self):
-        if self.problems:
-            lines = ["gradient check FAILED before any derivative was compared "
-                     f"({self.n_evals} forward calls):"]
-            lines += [f"  {p}" for p in self.problems]
-            return "\n".join(lines + self.notes)
-        bad = [r for r in self.inputs if not r.ok]
-        head = (f"gradient check FAILED: {len(bad)} of {len(self.inputs)} inputs wrong "
-                f"({', '.join(r.name for r in bad)})" if bad else
-                f"gradient check passed: {len(self.inputs)} inputs")
-        lines = [f"{head}; {self.n_evals} forward calls"]
-        for r in self.inputs:
-            status = "ok" if r.ok else f"WRONG at {r.n_wrong} of {r.n_checked} entries"
-            lines.append(f"{r.name} {r.shape}: {status} [{r.method}]")
-            for d in r.diagnosis:
-                lines.append(f"  looks like: {d}")
-            if r.wrong:
-                worst = sorted(r.wrong, key=lambda e: -e.error / max(e.tol, 1e-300))[:10]
-                lines.append(f"  worst entries ({len(worst)} shown):")
-                lines += [e.line() for e in worst]
-            if r.kinks:
-                lines.append(f"  {len(r.kinks)} entries at a kink (non-differentiable point); "
-                             "analytic value accepted as lying between the one-sided slopes:")
-                lines += [e.line() for e in r.kinks[:5]]
-            lines += [f"  note: {n}" for n in r.notes]
-        lines.append(f"tolerance per entry: {self.ulps} ulps x sum_j |v_j J_ji| + "
-                     f"{self.ulps / 8:g} ulps x sum_j |v_j f_j| (outputs the entry moves) + "
-                     "measured backward noise + 1e-10 x |numeric| + the numeric method's error")
-        return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
 
 def _as_input(k, name, x):
@@ -213,8 +106,9 @@ def _call(stage, fn, *args):
         return None, f"{stage} raised {type(exc).__name__}: {exc}"
 
 
-def check_layer(forward, backward, inputs, *, names=None, rng=None, mode="auto", max_full=5000,
-                n_directions=3, ulps=32, allow_float32=False) -> GradientReport:
+def check_layer(forward, backward, inputs, *, names=None, rng=None, mode="auto",
+                max_full=10_000, n_directions=3, ulps=32,
+                allow_float32=False) -> GradientReport:
     """Check ``backward`` against numeric derivatives of ``forward``; return a report.
 
     ``inputs``: a sequence of arrays (float64 for the checked ones; integer inputs must get
@@ -604,7 +498,8 @@ def _joint_kinks(ev, k, g, res, ulps, noise):
     if p.kink:
         return
     ug = float(u @ g.ravel())
-    slack = p.error + _rounding(ulps, p.A + np.abs(u) @ np.abs(g.ravel()), p.F, u @ noise, p.central)
+    ug_scale = np.abs(u) @ np.abs(g.ravel())
+    slack = p.error + _rounding(ulps, p.A + ug_scale, p.F, u @ noise, p.central)
     if abs(ug - p.central) > slack:
         res.n_wrong += 1
         res.wrong.append(Entry(res.name, ("kink entries jointly",), ug, p.central,

@@ -340,7 +340,8 @@ CASES = [
     }),
     Case("softmax", ("z",), _draw_z, _softmax,
          lambda g, z: (_softmax(z) * (g - (g * _softmax(z)).sum(axis=0)),), {
-             "only the diagonal of the Jacobian": lambda g, z: (g * _softmax(z) * (1 - _softmax(z)),),
+             "only the diagonal of the Jacobian":
+                 lambda g, z: (g * _softmax(z) * (1 - _softmax(z)),),
          }),
     Case("log_softmax", ("z",), _draw_z, _log_softmax,
          lambda g, z: (g - _softmax(z) * g.sum(axis=0),), {
@@ -354,11 +355,13 @@ CASES = [
     }),
     Case("linear_mse", ("a", "y"), _draw_pair, _mse,
          lambda g, a, y: (g * (a - y) / a.shape[1], -g * (a - y) / a.shape[1]), {
-             "dy sign flipped": lambda g, a, y: (g * (a - y) / a.shape[1], g * (a - y) / a.shape[1]),
+             "dy sign flipped":
+                 lambda g, a, y: (g * (a - y) / a.shape[1], g * (a - y) / a.shape[1]),
          }),
     Case("l1_loss", ("a", "y"), _draw_pair, _l1,
          lambda g, a, y: (g * np.sign(a - y) / a.shape[1], -g * np.sign(a - y) / a.shape[1]), {
-             "not averaged over the batch": lambda g, a, y: (g * np.sign(a - y), -g * np.sign(a - y)),
+             "not averaged over the batch":
+                 lambda g, a, y: (g * np.sign(a - y), -g * np.sign(a - y)),
          }),
     Case("layer_norm", ("x", "gamma", "beta"), _draw_norm, _ln, _ln_back, {
         "missing the mean term": lambda g, x, ga, be: _ln_back(g, x, ga, be, mean_term=False),
