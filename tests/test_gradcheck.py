@@ -232,3 +232,15 @@ def test_data_drawn_with_seed_0_does_not_hide_a_transposed_dw():
     x, W, b = r.standard_normal((3, 5)), r.standard_normal((3, 3)), r.standard_normal(3)
     report = check_layer(dense, lambda g, x, W, b: (W.T @ g, x @ g.T, g.sum(1)), [x, W, b])
     assert not report.ok and "transposed" in str(report)
+
+
+def test_bench_without_torch_says_how_to_install_it():
+    import pathlib
+    import subprocess
+    import sys
+
+    bench = pathlib.Path(__file__).resolve().parent.parent / "bench" / "bench_gradcheck.py"
+    code = ("import sys, runpy; sys.modules['torch'] = None; "
+            f"runpy.run_path({str(bench)!r}, run_name='__main__')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 2 and "pip install torch==2.13.0" in out.stdout
