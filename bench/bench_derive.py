@@ -79,7 +79,8 @@ def main(argv=None):
                 point = _expanded(width, depth, args.cap)
                 capped = point is None
                 if point is not None:
-                    exp_t, exp_ops = "%.2fs" % point[0], str(point[1])
+                    exp_t = "%.2fs (x%.0f)" % (point[0], point[0] / max(t, 1e-9))
+                    exp_ops = str(point[1])
                 else:
                     exp_t = "> %gs (cap)" % args.cap
             print("%-6d %-5d %-9s %-9s %-13s %-10d %-20s %-10s" % (
@@ -87,7 +88,8 @@ def main(argv=None):
                 flush=True)
             prev = (depth, t)
     print("times are CPU seconds (wall in brackets); t(L)/t(prev): ratio to the previous "
-          "depth (x2.0 L: linear means ~2); ops: count_ops of the derived expressions "
+          "depth (x2.0 L: linear means ~2); (xK) after an expanded time: K times the layered "
+          "time; ops: count_ops of the derived expressions "
           "(layered: per step x depth; expanded: the cost)")
 
 
