@@ -4,11 +4,15 @@ The user gives the forward a second time, as a SymPy function of symbolic arrays
 small concrete shape (2-D inputs arrive as a ``sympy.Matrix`` of real symbols, 1-D
 inputs as a column ``Matrix``). For a point ``x`` and a random ``v`` (the grad_output),
 the reference is ``d/dx sum(v * f(x))``, differentiated exactly and evaluated with
-40 significant digits; each entry of the user's gradient must agree with it to a few
-ulps of the *magnitude of the summed terms*
-``M_i = sum_j |v_j| (|J_ji| + |f_j| / (1 + |x_i|))``: tight enough to see a relative
-error of 1e-6 anywhere and an error of 1e-13 on an entry whose true value is 1e-13,
-loose enough for every stable float64 implementation.
+40 significant digits; each entry of the user's gradient must agree with it to
+``ulps`` (64) ulps of the *magnitude of the summed terms*
+``M_i = sum_j |v_j| (|J_ji|_abs + u_ij)``: ``|J_ji|_abs`` is the Jacobian entry with every
+sum and product inside it taken over absolute values (so cancellation inside a softmax
+or a norm is accounted for), ``u_ij = max(|f_j|, |x_i|) / (1 + |x_i|)`` where ``J_ji`` is not
+a polynomial (the O(eps) error of ``1 - sigma(z)`` near saturation), 0 where it is
+(linear and bilinear pieces such as a dense layer's ``W x``). Tight enough to see a relative error of 1e-6 anywhere and an error
+of 1e-13 on an entry whose true value is 1e-13; loose enough for textbook float64
+implementations (``s (1 - s)``, ``1 - tanh^2``, unshifted softmax, two-pass norms).
 
 >>> import numpy as np
 >>> def sym_scale(x, w):            # y = w * x, w a 1-vector
@@ -181,8 +185,10 @@ def _compile(sympy_forward, names, shapes, constants):
         variables, flat + [d for row in jac for d in row] + [_absform(d, memo) for row in jac for d in row],
         modules=_MODULES, cse=True)
 
-    nonzero = np.array([[d != 0 for d in row] for row in jac], dtype=bool).reshape(len(flat), len(variables))
-    compiled = (everything, out_shape, n_var, nonzero)
+    # u_ij applies where J_ji is not a polynomial (linear and bilinear pieces are exact)
+    nonlinear = np.array([[d != 0 and not d.is_polynomial(*variables) for d in row] for row in jac],
+                         dtype=bool).reshape(n_out, n_var)
+    compiled = (everything, out_shape, n_var, nonlinear)
     _CACHE[key] = compiled
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -340,7 +346,7 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
         raise UsageError("backward", f"a tuple of {len(inputs)} gradients (one per input, None to skip)",
                          f"{type(grads).__name__} of length {len(grads) if hasattr(grads, '__len__') else '?'}")
     constants = [x if (gr is None or x.dtype.kind in "iub") else None for x, gr in zip(inputs, grads)]
-    everything, out_shape, n_var, nonzero = _compile(sympy_forward, names, [x.shape for x in inputs], constants)
+    everything, out_shape, n_var, nonlinear = _compile(sympy_forward, names, [x.shape for x in inputs], constants)
     if y is not None:
         if y.shape != out_shape and _squeezed(y.shape) != _squeezed(out_shape):
             raise UsageError("forward", f"an output of the SymPy forward's shape {out_shape}",
@@ -352,7 +358,7 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
     with mpmath.workdps(_DPS):
         try:
             values = everything(*point)
-            n_out = nonzero.shape[0]
+            n_out = nonlinear.shape[0]
             f_val, j_val = values[:n_out], values[n_out:n_out * (n_var + 1)]
             a_val = values[n_out * (n_var + 1):]
         except _Kink as exc:
@@ -380,12 +386,13 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
         ref = np.array([float(mpmath.fsum(jv[:, i])) for i in range(n_var)])
     # tolerance: a few ulps of the summed terms |v_j| |J_ji|_abs (every sum inside J_ji
     # taken in absolute value, so cancellation is accounted for), plus rounding of quantities
-    # the size of the output or the input wherever J_ji is not identically zero
+    # the size of the output or the input wherever J_ji is not a polynomial (1 - sigma(z)
+    # near saturation: an O(eps) absolute error any float64 implementation may make)
     x_abs = np.abs(np.concatenate([x.ravel() for x, c in zip(inputs, constants) if c is None]
                                   or [np.zeros(0)]))
     unit = np.maximum(f_abs[:, None], x_abs[None, :]) / (1.0 + x_abs[None, :])
     a_val = np.array([float(a) for a in a_val]).reshape(n_out, n_var)
-    mag = np.abs(g.ravel())[:, None] * a_val + nonzero * np.abs(g.ravel())[:, None] * unit
+    mag = np.abs(g.ravel())[:, None] * a_val + nonlinear * np.abs(g.ravel())[:, None] * unit
     tol = ulps * _EPS * mag.sum(axis=0)
     entries, diagnoses, problems = [], {}, []
     offset = 0
