@@ -73,7 +73,7 @@ class Evaluator:
         self.n_evals += 1
         return np.asarray(self.forward(*args)).reshape(-1)
 
-    def _complex_out(self, k, xc):
+    def _complex_out(self, k, xc=None):
         try:
             out = self.call(k, xc)
         except Exception as exc:  # any failure at complex input means: not complex-safe
@@ -116,7 +116,7 @@ def complex_sweep(ev: Evaluator, k: int, entries=None):
             F[m] = absvf @ (c != 0)
     if J is not None:
         d, A, F = (J @ v) / h, (np.abs(J) @ absv) / h, (J != 0) @ absvf
-    if not (np.all(np.isfinite(d)) and np.all(np.isfinite(A))):
+    if not (np.isfinite(d).all() and np.isfinite(A).all()):
         raise ComplexUnsafe("complex step gave non-finite derivatives")
     return d, A, F
 
@@ -134,18 +134,22 @@ def complex_direction(ev: Evaluator, k: int, u):
     return d, (ev.absv @ np.abs(c)) / _H_COMPLEX, ev.absvf @ (c != 0)
 
 
-def complex_group_minus(ev: Evaluator, k: int, entries) -> float:
+def complex_group_minus(ev: Evaluator, k, entries=None) -> float:
     """``v . Im f(x - i h sum_{i in entries} e_i) / (-h)``: one call for a group of entries.
 
     For analytic code it equals the sum of the single-entry complex steps; where it does
     not, ``forward`` took a different branch for ``-ih`` than for ``+ih`` (a max with a
-    tie, ReLU at exactly 0, ...): a kink.
+    tie, ReLU at exactly 0, ...): a kink. ``k`` may be a dict ``{input: entries}``.
     """
-    xc = ev.inputs[k].astype(np.complex128)
-    xc.reshape(-1)[np.asarray(entries)] -= 1j * _H_COMPLEX
+    groups = k if isinstance(k, dict) else {k: entries}
+    repl = {}
+    for kk, ee in groups.items():
+        xc = ev.inputs[kk].astype(np.complex128)
+        xc.reshape(-1)[np.asarray(ee)] -= 1j * _H_COMPLEX
+        repl[kk] = xc
     with warnings.catch_warnings():
         warnings.simplefilter("error", np.exceptions.ComplexWarning)
-        out = ev._complex_out(k, xc)
+        out = ev._complex_out(repl, None)
     return float(ev.v @ out.imag) / -_H_COMPLEX
 
 

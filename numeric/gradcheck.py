@@ -35,7 +35,7 @@ True
 >>> report.ok
 False
 >>> print(str(report).splitlines()[0])
-gradient check FAILED: 1 of 3 inputs wrong (b); 32 forward calls
+gradient check FAILED: 1 of 3 inputs wrong (b); 30 forward calls
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ _CONTROLLER = None  # threadpoolctl controller, made on first use
 # default seed of grad_output: not a small integer, so v never equals data a user drew with
 # default_rng(0) (v = x makes g x^T symmetric and a transposed dW invisible)
 _SEED = 0x9E3779B97F4A7C15
-_SCALES = (1.1, 0.7)  # backward is called again with these multiples of grad_output
+_SCALES = (1.1,)  # backward is called again with these multiples of grad_output
 _NOISE_FACTOR = 4.0   # the observed deviation, times this, is the noise allowance
 _RTOL = 1e-10         # relative agreement that always passes
 _DELTA = 2.0 ** -27   # relative input perturbation for the conditioning term
@@ -66,7 +66,7 @@ def _as_input(k, name, x):
     a = np.asarray(x)
     if a.dtype == object or a.dtype.kind not in "biufc":
         raise TypeError(f"inputs[{k}] ({name}): expected a numeric array, got dtype {a.dtype}")
-    if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
+    if a.dtype.kind in "fc" and not np.isfinite(a).all():
         bad = np.argwhere(~np.isfinite(a))[:3].tolist()
         raise ValueError(f"inputs[{k}] ({name}): expected finite values, got non-finite "
                          f"entries at {bad}")
@@ -92,7 +92,7 @@ def _structure(grads, inputs, names):
                             + transposed_shape_hint(g.shape, x.shape))
         elif g.dtype.kind not in "fiu":
             problems.append(f"{where} has dtype {g.dtype}, expected float64")
-        elif not np.all(np.isfinite(g)):
+        elif not np.isfinite(g).all():
             bad = np.argwhere(~np.isfinite(g))
             problems.append(f"{where} has {len(bad)} non-finite values, first at "
                             f"{[tuple(i) for i in bad[:3].tolist()]}")
@@ -186,7 +186,7 @@ def _check_layer(forward, backward, inputs, names, rng, mode, max_full, n_direct
     if f0.dtype != np.float64:
         return GradientReport(problems=[f"forward returned dtype {f0.dtype}, expected float64"],
                               n_evals=1, ulps=ulps, notes=notes)
-    if not np.all(np.isfinite(f0)):
+    if not np.isfinite(f0).all():
         return GradientReport(problems=["forward returned non-finite values at "
                                         f"{np.argwhere(~np.isfinite(f0))[:3].tolist()}"],
                               n_evals=1, ulps=ulps, notes=notes)
@@ -224,9 +224,15 @@ def _check_layer(forward, backward, inputs, names, rng, mode, max_full, n_direct
     for k in full:
         try:
             d, A, F = _fd.complex_sweep(ev, k)
-            sweeps[k] = (d, A, F, _kink_suspects(ev, k, d, A, ulps))
+            sweeps[k] = (d, A, F, [])
         except _fd.ComplexUnsafe as exc:
             why[k] = str(exc)
+    if sweeps:  # one -ih call for all inputs; bisect only where it disagrees
+        got = _fd.complex_group_minus(ev, {k: np.arange(s[0].size) for k, s in sweeps.items()})
+        want = sum(s[0].sum() for s in sweeps.values())
+        if abs(got - want) > ulps * _fd.EPS * sum(s[1].sum() for s in sweeps.values()):
+            for k, (d, A, F, _) in sweeps.items():
+                sweeps[k] = (d, A, F, _kink_suspects(ev, k, d, A, ulps))
     why.update(_validate(ev, sweeps, ulps, rng))
     for k in full:
         results[k] = _check_full(ev, k, gs[k], names[k], ulps, rng, directional, noise[k],
