@@ -48,6 +48,14 @@ class ComplexUnsafe(Exception):
     """``forward`` cannot be evaluated at complex inputs (or visibly drops the imaginary part)."""
 
 
+def _scale(x) -> float:
+    x = np.asarray(x)
+    if x.dtype.kind != "f" or x.size == 0:
+        return 1.0
+    s = float(np.mean(np.abs(x)))
+    return s if s > 0 else 1.0
+
+
 class Evaluator:
     """Calls ``forward`` with one input replaced, counts the calls, holds ``f0`` and ``v``."""
 
@@ -61,6 +69,9 @@ class Evaluator:
         if self.f0.size != self.v.size:
             raise ValueError(f"v: expected {self.f0.size} entries, got {self.v.size}")
         self.absvf = self.absv * np.abs(self.f0)
+        # step scale of each input: its mean |x| (1 when all zero); steps relative to this,
+        # not to max(1, |x_i|), so inputs of size 1e-4 do not get steps wider than their gaps
+        self.scale = [_scale(x) for x in self.inputs]
 
     def call(self, k, xk=None):
         """``forward`` with input ``k`` replaced by ``xk`` (or ``k`` a dict: several)."""
@@ -194,7 +205,7 @@ def real_probe(ev: Evaluator, k: int, i: int, grow: float = 1.0) -> Probe:
     xr = x.copy()
     flat = xr.reshape(-1)
     xi = float(flat[i])
-    h = (xi + grow * _H_REAL * max(1.0, abs(xi))) - xi  # exactly representable step
+    h = (xi + grow * _H_REAL * max(ev.scale[k], abs(xi))) - xi  # exactly representable
 
     def f_of(s):
         flat[i] = xi + s * h
@@ -217,7 +228,7 @@ def one_sided(ev: Evaluator, k: int, i: int) -> Probe:
     xr = x.copy()
     flat = xr.reshape(-1)
     xi = float(flat[i])
-    h = (xi + _H_REAL * max(1.0, abs(xi))) - xi
+    h = (xi + _H_REAL * max(ev.scale[k], abs(xi))) - xi
     flat[i] = xi + h
     fp = ev.call(k, xr)
     flat[i] = xi - h
@@ -255,8 +266,7 @@ def real_direction(ev: Evaluator, k, u=None) -> Probe:
     ``k`` may be a dict ``{input: direction}`` to move several inputs at once.
     """
     us = k if isinstance(k, dict) else {k: u}
-    xmax = max(float(np.max(np.abs(ev.inputs[kk]), initial=0.0)) for kk in us)
     umax = max(float(np.max(np.abs(uu), initial=0.0)) for uu in us.values())
-    h = _H_REAL * max(1.0, xmax) / umax
+    h = _H_REAL * min(ev.scale[kk] for kk in us) / umax
     return _probe(ev, k, h, lambda s: ev.call({kk: ev.inputs[kk] + (s * h) * uu
                                                for kk, uu in us.items()}))

@@ -244,3 +244,13 @@ def test_bench_without_torch_says_how_to_install_it():
             f"runpy.run_path({str(bench)!r}, run_name='__main__')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 2 and "pip install torch==2.13.0" in out.stdout
+
+
+@pytest.mark.parametrize("scale", [1e-4, 1e-2, 1e2])
+def test_steps_follow_the_scale_of_the_input(scale):
+    # max pooling of inputs ~1e-4: a step of max(1, |x|) * 2^-16 would be wider than the
+    # gaps inside the windows and cross the max
+    x = np.random.default_rng(7).standard_normal((12, 5)) * scale
+    assert check_layer(pool, pool_back, [x]).ok
+    bad = lambda g, x: (pool_back(g, x)[0] * 1.001,)
+    assert not check_layer(pool, bad, [x]).ok
