@@ -5,8 +5,8 @@ of ``z^l`` whose partial derivatives are the named symbols ``delta^l_j`` (a
 ``Function`` subclass whose ``fdiff`` returns them). With
 ``z^l_j = sum_k W^l_{jk} sigma(z^{l-1}_k) + b^l_j`` and ``C = G(z^l)``, SymPy derives
 
-* BP3  ``dC/db^l_j = delta^l_j``
-* BP4  ``dC/dW^l_{jk} = delta^l_j a^{l-1}_k``
+* BP3  ``dC/dW^l_{jk} = delta^l_j a^{l-1}_k``
+* BP4  ``dC/db^l_j = delta^l_j``
 * BP2  ``delta^{l-1}_k = sum_j W^l_{jk} delta^l_j sigma'(z^{l-1}_k)``
 
 and each is proved (residual ``expand`` s to 0). BP1 (``delta^L``) is
@@ -182,12 +182,12 @@ def prove_step(n_in: int, n_out: int, activation: str = "sigmoid", *, layer="l",
     equations = {}
     for q in range(n_out):
         derived = _d(cost_a, bs[q])
-        claimed = sp.Add(*[delta(layer, q + 1, ex) for ex in examples]) / N  # BP3
+        claimed = sp.Add(*[delta(layer, q + 1, ex) for ex in examples]) / N  # BP4: dC/db^l_j
         equations[("b", q + 1)] = (derived, claimed)
         for r in range(n_in):
             derived = _d(cost_a, ws[q][r])
             claimed = sp.Add(*[delta(layer, q + 1, ex) * inputs[ex][1][r]
-                               for ex in examples]) / N  # BP4
+                               for ex in examples]) / N  # BP3: dC/dW^l_{jk}
             equations[("W", q + 1, r + 1)] = (derived, claimed)
     if not first:
         for ex in examples:

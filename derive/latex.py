@@ -458,7 +458,7 @@ def _step_rows(obj, equations: dict) -> list[str]:
     for key, (_derived, claimed) in list(equations.items())[:_MAX_ROWS]:
         kind, *idx = key if isinstance(key, tuple) else (key,)
         x = idx[1] if kind == "delta" and len(idx) > 1 else None  # ("delta", k, example)
-        idx = idx[: 2 if kind == "W" else 1] or {"W": ["p", "q"], "delta": ["q"]}.get(kind, ["p"])
+        idx = idx[: 2 if kind == "W" else 1] or {"W": ["j", "k"], "delta": ["k"]}.get(kind, ["j"])
         sub = _join_indices([str(q) for q in idx])
         upper = {"W": layer, "b": layer}.get(kind, prev if x is None else f"{prev},x_{{{x}}}")
         letter = {"W": "W", "b": "b"}.get(kind, "z")

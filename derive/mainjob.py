@@ -117,6 +117,7 @@ def run(args) -> int:
     from derive.backprop import prove_step, prove_step_symbolic
     from derive.functions import prove_activation_identities
     from derive.numbers import cross_check
+    from derive.latex import note_text
     from derive.pairs import closed_form, prove_pair
 
     say, rows, failed = _Progress(args.quiet), [], 0
@@ -129,7 +130,7 @@ def run(args) -> int:
         say("%-28s %s" % (item, rows[-1][2]))
 
     for proof in prove_activation_identities():
-        row("%s'" % proof.name, str(proof.claimed), proof.proved, proof.domain, proof.seconds)
+        row("%s'" % proof.name, note_text(proof.claimed), proof.proved, proof.domain, proof.seconds)
     for output, loss in pairs:
         label, ok, seconds, done, reduces = "%s+%s" % (output, loss), True, 0.0, [], None
         for n in list(sizes) + ([] if args.no_symbolic else [None]):
@@ -141,8 +142,7 @@ def run(args) -> int:
             reduces = proof.reduces_to_a_minus_y
             done.append("n" if n is None else str(n))
             say("  %s n=%s: %s" % (label, done[-1], "proved" if proof.proved else "NOT proved"))
-        form = str(closed_form(output, loss)).replace("^{L}", "").replace("[j]", "_j") \
-            .replace("[i]", "_i")
+        form = "δᴸⱼ = " + note_text(closed_form(output, loss))
         note = "" if reduces else " (not a-y)"
         row(label, form + note, ok, ",".join(done), seconds)
     hidden = args.hidden

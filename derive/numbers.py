@@ -75,7 +75,7 @@ def _lambdify(args, exprs):
 
 @lru_cache(maxsize=None)
 def _layer(n_in, n_out, hidden, first):
-    """Forward ``(W, b, a^{l-1}) -> z^l`` and backward (BP2, BP4) for one shape."""
+    """Forward ``(W, b, a^{l-1}) -> z^l`` and backward (BP2, BP3) for one shape."""
     step = prove_step(n_in, n_out, hidden, layer=1 if first else 2, first=first)
     if not step.proved:
         raise AssertionError("step lemma not proved for %s" % step)
@@ -85,7 +85,7 @@ def _layer(n_in, n_out, hidden, first):
     bs = [b(layer, q) for q in range(1, n_out + 1)]
     ap = [a(prev, r) for r in range(1, n_in + 1)]
     zp = [z(prev, r) for r in range(1, n_in + 1)]
-    ds = [step.equations[("b", q)][1] for q in range(1, n_out + 1)]  # delta^l_q (BP3)
+    ds = [step.equations[("b", q)][1] for q in range(1, n_out + 1)]  # delta^l_q (BP4)
     zl = [sp.Add(*[W(layer, q, r) * ap[r - 1] for r in range(1, n_in + 1)]) + b(layer, q)
           for q in range(1, n_out + 1)]
     forward = _lambdify([ws, bs, ap], zl)
@@ -150,8 +150,8 @@ def lambdify_network(sizes, hidden: str = "sigmoid", output: str = "sigmoid",
             _, grad_w, back, _ = layers[q]
             dl = [np.broadcast_to(v, X.shape[1:]) for v in dl]
             shape = (sizes[q + 1], sizes[q])
-            gW[q] = np.mean(np.array(grad_w(dl, acts[q])), axis=-1).reshape(shape)  # BP4
-            gb[q] = np.mean(np.array(dl), axis=-1)  # BP3
+            gW[q] = np.mean(np.array(grad_w(dl, acts[q])), axis=-1).reshape(shape)  # BP3
+            gb[q] = np.mean(np.array(dl), axis=-1)  # BP4
             if back is not None:
                 dl = back(list(np.ravel(weights[q])), dl, zs[q - 1])  # BP2
         return gW, gb
