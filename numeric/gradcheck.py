@@ -9,17 +9,19 @@ once, and compares each entry of ``J^T v`` with the numeric derivative of
 Method (see ``docs/gradcheck.md`` for the measurements):
 
 * Numeric derivatives by **complex step** (one call per entry, exact to a few ulps, so
-  a saturated sigmoid's 1e-13 gradient is resolved). It is validated per input: one
-  random direction against real central differences, and one call at ``-ih`` on all
-  entries (bisected when it disagrees) that finds kinks (ReLU at 0, max with ties).
-  When ``forward`` is not complex-safe the input is checked by real differences
-  (central + Richardson, four calls an entry) and the report says so.
-* Each entry is judged against its own error bound:
-  ``ulps * eps * (sum_j |v_j J_ji| + sum_j |v_j f_j|) + method error``, the sums over the
-  outputs the entry moves.
-* An entry that disagrees is re-examined with real one-sided differences at two steps:
-  left != right and a gap that does not shrink with the step is a kink, where any value
-  between the one-sided slopes is accepted (a subgradient) and reported as a kink.
+  a saturated sigmoid's 1e-13 gradient is resolved). It is validated: one random
+  direction (all inputs at once) against real central differences + Richardson, and one
+  call at ``-ih`` on all entries (bisected when it disagrees) that finds kinks (ReLU at
+  0, max with ties). When ``forward`` is not complex-safe the input is checked by real
+  differences (2 to 4 calls an entry, longer steps for tiny derivatives) and the report
+  says so.
+* Each entry is judged against its own error bound: ``ulps * eps * sum_j |v_j J_ji|`` +
+  ``ulps/8 * eps * sum_j |v_j f_j|`` (sums over the outputs the entry moves) + the
+  measured rounding noise of ``backward`` + ``1e-10 |numeric|`` + the method's error.
+* An entry that disagrees is re-examined with real one-sided differences: outside the
+  one-sided slopes it is wrong; if the slopes differ and the gap does not shrink with
+  the step, it is a kink, where any value between them is accepted (a subgradient) and
+  reported as a kink.
 * Inputs with more than ``max_full`` checked entries in all are first checked along
   ``n_directions`` random directions (one call each); a failing input gets the full
   check, which explains the failure.
