@@ -69,10 +69,11 @@ class GradientReport:
     calls (``n_evals``).
     """
 
-    def __init__(self, inputs=(), problems=(), n_evals=0, ulps=None, notes=()):
+    def __init__(self, inputs=(), problems=(), n_evals=0, ulps=None, notes=(), n_backward=0):
         self.inputs = list(inputs)
         self.problems = list(problems)
         self.n_evals = n_evals
+        self.n_backward = n_backward
         self.ulps = ulps
         self.notes = list(notes)
 
@@ -103,7 +104,8 @@ class GradientReport:
         head = (f"gradient check FAILED: {len(bad)} of {len(self.inputs)} inputs wrong "
                 f"({', '.join(r.name for r in bad)})" if bad else
                 f"gradient check passed: {len(self.inputs)} inputs")
-        lines = [f"{head}; {self.n_evals} forward calls"]
+        lines = [f"{head}; {self.n_evals} forward calls"
+                 + (f", {self.n_backward} backward calls" if self.n_backward else "")]
         for r in self.inputs:
             status = "ok" if r.ok else f"WRONG at {r.n_wrong} of {r.n_checked} entries"
             lines.append(f"{r.name} {r.shape}: {status} [{r.method}]")
