@@ -513,7 +513,20 @@ def add_arguments(parser) -> None:
                         help="check only this claim (1-4 or a key like 3b); repeatable")
 
 
+def require_extras(*modules: str) -> None:
+    """Raise a one-line :class:`UsageError` naming the missing optional packages."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        names = {"sklearn": "scikit-learn (its digits data set)", "matplotlib": "matplotlib"}
+        raise UsageError(
+            "this command needs " + " and ".join(names.get(m, m) for m in missing)
+            + ": install them with  python -m pip install -e '.[report]'")
+
+
 def run(args) -> int:
+    require_extras("sklearn")
     only = getattr(args, "claim", None)
     for o in only or ():
         if not any(k.startswith(o) for k in CHECKS):

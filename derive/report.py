@@ -321,6 +321,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    _claims.require_extras("sklearn", "matplotlib")
     _checked_out(args.out, args.format)  # fail before spending seconds on the checks
     results = _claims.check_claims()
     path = write_report(args.out, args.format, results)
