@@ -104,7 +104,8 @@ class Activation:
         True
         """
         lo, hi = self.domain
-        z = np.asarray(z, dtype=np.float64)
+        z = np.asarray(z)
+        z = (z.real if np.iscomplexobj(z) else z).astype(np.float64, copy=False)
         return bool(np.all((z > lo) & (z < hi)))
 
 
@@ -112,11 +113,11 @@ class Activation:
 
 
 def _identity(z):
-    return np.asarray(z, dtype=np.float64).copy()
+    return _stable._arr(z).copy()
 
 
 def _identity_deriv(z):
-    return np.ones_like(np.asarray(z, dtype=np.float64))
+    return np.ones_like(_stable._arr(z))
 
 
 def _sigmoid_deriv(z):
@@ -125,21 +126,25 @@ def _sigmoid_deriv(z):
 
 
 def _tanh(z):
-    return np.tanh(np.asarray(z, dtype=np.float64))
+    return np.tanh(_stable._arr(z))
 
 
 def _tanh_deriv(z):
-    t = np.tanh(np.asarray(z, dtype=np.float64))
+    t = np.tanh(_stable._arr(z))
     return 1.0 - t * t
 
 
 def _relu(z):
-    return np.maximum(np.asarray(z, dtype=np.float64), 0.0)
+    z = _stable._arr(z)
+    if np.iscomplexobj(z):  # the branch on the real part (np.maximum orders complex lexically)
+        return np.where(z.real > 0, z, 0.0)
+    return np.maximum(z, 0.0)
 
 
 def _relu_deriv(z):
     # at the kink z = 0 this returns the left-hand derivative 0 (a convention)
-    return (np.asarray(z, dtype=np.float64) > 0).astype(np.float64)
+    z = _stable._arr(z)
+    return ((z.real if np.iscomplexobj(z) else z) > 0).astype(z.dtype)
 
 
 BUILTIN_ACTIVATIONS = (

@@ -44,16 +44,26 @@ from numeric.outputs import get_output
 __all__ = ["Network"]
 
 
+def _dtype_of(arr, argument, complex_ok=True):
+    """float64 for float arrays, complex128 for complex128 ones; TypeError otherwise."""
+    if arr.dtype.kind == "f":
+        return np.float64
+    if complex_ok and arr.dtype == np.complex128:
+        return np.complex128
+    also = " (complex128 is also accepted, for complex-step derivatives)" if complex_ok else ""
+    raise TypeError(f"{argument}: expected a float array, got dtype {arr.dtype}{also}")
+
+
 def _float_array(value, argument, ndim, shape_hint):
-    """Validate one parameter array; returns it as float64 (a copy only if the dtype differs)."""
+    """Validate one parameter array; returns it as float64 or complex128 (a copy only if
+    the dtype differs)."""
     arr = np.asarray(value)
-    if arr.dtype.kind != "f":
-        raise TypeError(f"{argument}: expected a float array, got dtype {arr.dtype}")
+    dtype = _dtype_of(arr, argument)
     if arr.ndim != ndim:
         raise ValueError(f"{argument}: expected shape {shape_hint}, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{argument}: expected finite values, got nan or inf")
-    return arr.astype(np.float64, copy=False)
+    return arr.astype(dtype, copy=False)
 
 
 class Network:
@@ -61,6 +71,20 @@ class Network:
 
     ``weights[l-1]`` is ``W^l`` ``(n_l, n_{l-1})``, ``biases[l-1]`` is ``b^l`` ``(n_l,)``;
     both are copied (float64, read-only), the caller's arrays are never changed.
+
+    **Complex128** weights, biases and ``X`` are accepted (targets ``Y`` stay real) and
+    everything is then computed in complex arithmetic with analytic formulas (branches on
+    the real part), for complex-step differentiation: ``Im C(p + ih e_i) / h`` is
+    ``dC/dp_i`` to a few ulps, and ``numeric.check_layer`` uses it. Float inputs give the
+    same results as before (float32 is upcast); integers and complex64 raise.
+
+    >>> import numpy as np
+    >>> W, b = np.array([[0.5, -1.0]]), np.array([0.2])
+    >>> X, Y = np.array([[1.0], [2.0]]), np.array([[1.0]])
+    >>> net = Network([W.astype(complex)], [b], hidden="tanh", output="sigmoid", loss="mse")
+    >>> d = net.cost(X + [[1e-20j], [0]], Y).imag / 1e-20
+    >>> bool(np.isclose(d, net.input_gradient(X, Y)[0, 0], rtol=1e-14))
+    True
 
     >>> import numpy as np
     >>> Network([np.eye(2)], [np.zeros(3)])
@@ -88,8 +112,8 @@ class Network:
                              f"(one per weight matrix), got {got}")
         self.weights, self.biases = [], []
         for i, (W, b) in enumerate(zip(weights, biases)):
-            W = np.array(_float_array(W, f"weights[{i}]", 2, "(n_l, n_{l-1})"), dtype=np.float64)
-            b = np.array(_float_array(b, f"biases[{i}]", 1, "(n_l,)"), dtype=np.float64)
+            W = np.array(_float_array(W, f"weights[{i}]", 2, "(n_l, n_{l-1})"))
+            b = np.array(_float_array(b, f"biases[{i}]", 1, "(n_l,)"))
             if i and W.shape[1] != self.weights[-1].shape[0]:
                 raise ValueError(
                     f"weights[{i}]: expected {self.weights[-1].shape[0]} columns to match "
@@ -147,13 +171,13 @@ class Network:
             if value is None:
                 continue
             arr = np.asarray(value)
-            if arr.dtype.kind != "f":
-                raise TypeError(f"{argument}: expected a float array, got dtype {arr.dtype}")
+            _dtype_of(arr, argument, complex_ok=argument == "X")  # targets stay real
             if arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] < 1:
                 self._bad_shape(argument, arr, n)
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{argument}: expected finite values, got nan or inf")
-        X = np.asarray(X).astype(np.float64, copy=False)
+        X = np.asarray(X)
+        X = X.astype(_dtype_of(X, "X"), copy=False)
         if Y is None:
             return X, None
         Y = np.asarray(Y).astype(np.float64, copy=False)
@@ -193,10 +217,14 @@ class Network:
         return zs, activations
 
     def cost(self, X, Y) -> float:
-        """``C = (1/N) sum_x C_x``, computed from the logits ``z^L`` where the pair allows."""
+        """``C = (1/N) sum_x C_x``, computed from the logits ``z^L`` where the pair allows.
+
+        A ``complex`` when the parameters or ``X`` are complex (see the class docstring).
+        """
         X, Y = self._check_batch(X, Y)
         zs, activations = self._forward(X)
-        return float(np.mean(self.loss.cost(self.output, zs[-1], Y, a=activations[-1])))
+        c = np.mean(self.loss.cost(self.output, zs[-1], Y, a=activations[-1]))
+        return complex(c) if np.iscomplexobj(c) else float(c)
 
     # ---------------------------------------------------------------- backprop
 
@@ -279,8 +307,7 @@ class Network:
         if vec.shape != (size,):
             raise ValueError(f"vector: expected a flat array of {size} parameters, "
                              f"got shape {vec.shape}")
-        if vec.dtype.kind != "f":
-            raise TypeError(f"vector: expected a float array, got dtype {vec.dtype}")
+        _dtype_of(vec, "vector")
         weights, biases, i = [], [], 0
         for W, b in zip(self.weights, self.biases):
             weights.append(vec[i:i + W.size].reshape(W.shape))

@@ -73,7 +73,7 @@ class Output:
 
 
 def _as2d(z):
-    z = np.asarray(z, dtype=np.float64)
+    z = _stable._arr(z)  # float64, or complex128 for complex-step differentiation
     if z.ndim != 2:
         raise ValueError(f"z: expected a 2-D array (n_L, N), got shape {z.shape}")
     return z
@@ -96,7 +96,7 @@ def _linear(z):
 
 
 def _linear_vjp(z, a, g):
-    return np.asarray(g, dtype=np.float64).copy()
+    return _stable._arr(g).copy()
 
 
 def _linear_jacobian(z):
@@ -135,8 +135,17 @@ def _softmax(z):
 
 
 def _softmax_vjp(z, a, g):
-    # J^T g with J = diag(a) - a a^T, without forming J
-    return a * (g - np.sum(a * g, axis=0, keepdims=True))
+    # J^T g with J = diag(a) - a a^T, without forming J: a * (g - sum_i a_i g_i), written
+    # around the pivot k = argmax a of each column (sum a = 1):
+    #     g_j - sum_i a_i g_i = (g_j - g_k) - sum_{i != k} a_i (g_i - g_k)
+    # When a_k rounds near 1 (logits ~34 apart), the plain form cancels g_k against
+    # a_k g_k and loses 1 - a_k (~1e-12) to an ulp of 1; here the small terms are summed
+    # directly and delta_k stays accurate to a few ulps of itself.
+    a, g = np.broadcast_arrays(a, g)
+    k = np.expand_dims(np.argmax(a.real, axis=0), 0)
+    gk = np.take_along_axis(g, k, axis=0)
+    d = g - gk
+    return a * (d - np.sum(a * d, axis=0, keepdims=True))
 
 
 def _softmax_jacobian(z):
