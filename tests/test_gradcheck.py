@@ -258,3 +258,39 @@ def test_steps_follow_the_scale_of_the_input(scale):
     assert check_layer(pool, pool_back, [x]).ok
     bad = lambda g, x: (pool_back(g, x)[0] * 1.001,)
     assert not check_layer(pool, bad, [x]).ok
+
+
+def test_long_real_difference_steps_have_an_honest_error_bound():
+    """Regression (found by the network property test): a softmax + MSE cost whose dominant
+    output is ``1 - 4.5e-12`` and whose forward, written ``exp(z - logsumexp(z))``, rounds
+    ``1 - a`` to ~1e-3 relative. Real differences need steps ~0.1 to resolve the ~1e-11
+    weight gradients; with two step sizes the Richardson bound came out 2x below its true
+    error and a correct backward was reported wrong. Three step sizes must cover it."""
+    from numeric import Network
+    from strategies import build_case
+
+    net, X, Y = build_case("identity", "softmax", "mse", [7, 1, 7, 3, 5], 1, 2.0,
+                           np.random.default_rng(102578))
+    L = len(net.weights)
+
+    def forward(*p):  # real only, so that real differences judge it
+        if any(np.iscomplexobj(x) for x in p):
+            raise TypeError("real only")
+        n = Network(list(p[0:2 * L:2]), list(p[1:2 * L:2]), hidden="identity",
+                    output="linear", loss="mse")
+        z = n.forward(p[-1])[0][-1]
+        m = z.max(axis=0)
+        a = np.exp(z - (np.log(np.exp(z - m).sum(axis=0)) + m))  # the naive log-softmax
+        return np.array([np.mean(0.5 * np.sum((a - Y) ** 2, axis=0))])
+
+    def backward(g, *p):  # exact (the network's backprop, checked against mpmath elsewhere)
+        n = Network(list(p[0:2 * L:2]), list(p[1:2 * L:2]), hidden="identity",
+                    output="softmax", loss="mse")
+        gW, gb = n.backprop(p[-1], Y)
+        return tuple(g[0] * q for w, b in zip(gW, gb) for q in (w, b)) + \
+            (g[0] * n.input_gradient(p[-1], Y),)
+
+    inputs = [q for W, b in zip(net.weights, net.biases) for q in (W, b)] + [X]
+    report = check_layer(forward, backward, inputs)
+    assert report.ok, str(report)
+    assert "real differences" in str(report)

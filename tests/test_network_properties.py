@@ -177,3 +177,140 @@ def test_check_layer_catches_a_wrong_network_gradient(broken):
     report = numeric.check_layer(forward, wrong, inputs, names=names)
     assert not report.ok
     assert {"sign": "W^1", "no_average": "b^1", "transpose": "W^2"}[broken] in str(report)
+
+
+# ---------------------------------------------------------------- regression: saturated softmax + mse
+
+def _saturated_softmax_mse_case():
+    """The case the quick profile found: softmax output with a_5 = 1 - 4.5e-12 (logits ~34),
+    mse loss, identity hidden layers; true gradients of W^1 and X are 1e-13..4e-11."""
+    return build_case("identity", "softmax", "mse", [7, 1, 7, 3, 5], 1, 2.0,
+                      np.random.default_rng(102578))
+
+
+def test_saturated_softmax_mse_gradient_is_exact_to_high_precision():
+    """backprop against a 60-digit mpmath derivative: the plain vjp ``a (g - sum a g)`` of
+    the saturated column, with ``log_softmax = z - logsumexp(z)``, was 7e-4 relative off."""
+    mp = pytest.importorskip("mpmath")
+    net, X, Y = _saturated_softmax_mse_case()
+    grads_W, _ = net.backprop(X, Y)
+    gX = net.input_gradient(X, Y)
+    with mp.workdps(60):
+        for (kind, i), analytic in [(("W", 5), grads_W[0][0, 5]), (("X", 1), gX[1, 0]),
+                                    (("W", 0), grads_W[0][0, 0])]:
+            true = mp.diff(lambda t: _mp_cost_shift(net, X, Y, mp, (kind, i, t)), 0)
+            assert abs(float((analytic - true) / true)) < 1e-12, (kind, i, analytic, true)
+
+
+def _mp_cost_shift(net, X, Y, mp, shift):
+    """The batch-averaged cost in mpmath (identity hidden, softmax, mse) with W^1[0, i] or
+    X[i, 0] moved by the mpmath number ``t``."""
+    kind, i, t = shift
+    a = [[mp.mpf(float(x)) for x in row] for row in X]
+    if kind == "X":
+        a[i][0] += t
+    for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+        Wm = [[mp.mpf(float(w)) for w in row] for row in W]
+        if kind == "W" and l == 0:
+            Wm[0][i] += t
+        a = [[sum((Wm[r][k] * a[k][c] for k in range(W.shape[1])), mp.mpf(0))
+              + mp.mpf(float(b[r])) for c in range(len(a[0]))] for r in range(W.shape[0])]
+    total = mp.mpf(0)
+    for c in range(len(a[0])):
+        e = [mp.exp(row[c]) for row in a]
+        total += sum((ej / sum(e) - mp.mpf(float(Y[j, c]))) ** 2 for j, ej in enumerate(e)) / 2
+    return total / len(a[0])
+
+
+@pytest.mark.parametrize("method", ["complex step", "real differences"])
+def test_saturated_softmax_mse_passes_both_methods(method):
+    """No false alarm by either method (real differences: a forward refusing complex input,
+    as the Network did; the 2-step Richardson bound of the long steps was 40x too small)."""
+    net, X, Y = _saturated_softmax_mse_case()
+    forward, backward, inputs, names = as_layer(net, X, Y)
+    if method == "real differences":
+        complex_forward = forward
+
+        def forward(*inputs):
+            if any(np.iscomplexobj(x) for x in inputs):
+                raise TypeError("real only")
+            return complex_forward(*inputs)
+    report = numeric.check_layer(forward, backward, inputs, names=names)
+    assert report.ok, str(report)
+    assert ("[complex step]" in str(report)) == (method == "complex step")
+    # and it still fails a relative error on the tiny W^1 gradient (~1e-11): 1e-3 by the
+    # complex step; real differences resolve these entries to ~1% only (their error bound)
+    factor = 1 + (1e-3 if method == "complex step" else 5e-2)
+
+    def off(grad_output, *inputs):
+        grads = list(backward(grad_output, *inputs))
+        grads[0] = grads[0] * factor
+        return tuple(grads)
+    bad = numeric.check_layer(forward, off, inputs, names=names)
+    assert not bad.ok and "W^1" in str(bad)
+
+
+# ---------------------------------------------------------------- complex128 (complex step)
+
+COMPLEX_CASES = [(h, o, l) for h in sorted(a.name for a in BUILTIN_ACTIVATIONS)
+                 for o, l in sorted((o, l) for o in numeric.OUTPUTS for l in numeric.LOSSES
+                                    if compatible(o, l))]
+
+
+def _complex(net):
+    return numeric.Network([W.astype(np.complex128) for W in net.weights],
+                           [b.astype(np.complex128) for b in net.biases],
+                           hidden=net.hidden, output=net.output, loss=net.loss)
+
+
+@pytest.mark.parametrize("hidden, output, loss", COMPLEX_CASES)
+def test_complex_step_through_the_network_equals_backprop(hidden, output, loss):
+    """Im C(p + ih e_i) / h on every weight, bias and input equals backprop, and a zero
+    imaginary part leaves the float cost unchanged."""
+    net, X, Y = _deterministic_case(hidden, output, loss, np.random.default_rng(31))
+    netc, h = _complex(net), 1e-20
+    c = netc.cost(X.astype(np.complex128), Y)
+    assert isinstance(c, complex) and c.imag == 0.0
+    assert abs(c.real - net.cost(X, Y)) <= 1e-14 * abs(net.cost(X, Y))
+    grads_W, grads_b = net.backprop(X, Y)
+    analytic = np.concatenate([p.ravel() for gW, gb in zip(grads_W, grads_b) for p in (gW, gb)]
+                              + [net.input_gradient(X, Y).ravel()])
+    p0 = net.params().astype(np.complex128)
+    cs = []
+    for i in range(p0.size):
+        p = p0.copy()
+        p[i] += 1j * h
+        cs.append(net.with_params(p).cost(X, Y).imag / h)
+    for i in range(X.size):
+        Xc = X.astype(np.complex128)
+        Xc.reshape(-1)[i] += 1j * h
+        cs.append(net.cost(Xc, Y).imag / h)
+    np.testing.assert_allclose(cs, analytic, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("hidden, output, loss", COMPLEX_CASES)
+def test_complex_network_is_finite_at_extreme_logits(hidden, output, loss):
+    """|z| up to 1000 with complex parameters: no overflow, no nan, no numpy warning."""
+    rng = np.random.default_rng(3)
+    W = [rng.standard_normal((3, 2)), rng.standard_normal((3, 3))]
+    b = [np.array([30.0, -700.0, 1000.0]), np.array([1000.0, -1000.0, 0.0])]
+    net = _complex(numeric.Network(W, b, hidden=hidden, output=output, loss=loss))
+    X = rng.uniform(-1, 1, (2, 4)) + 1e-20j
+    Y = targets_for(output, loss, (3, 4), rng)
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        c = net.cost(X, Y)
+        grads_W, grads_b = net.backprop(X, Y)
+    assert np.isfinite(c)
+    assert all(np.all(np.isfinite(g)) for g in grads_W + grads_b)
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: numeric.Network([np.eye(2, dtype=np.complex64)], [np.zeros(2)]), "complex64"),
+    (lambda: numeric.Network([np.eye(2, dtype=int)], [np.zeros(2)]), "got dtype int"),
+    (lambda: numeric.Network([np.eye(2)], [np.zeros(2)], loss="mse").cost(
+        np.ones((2, 1)), np.ones((2, 1)) + 0j), "Y: expected a float array, got dtype complex128"),
+], ids=["complex64 weights", "int weights", "complex targets"])
+def test_complex_support_is_complex128_parameters_and_inputs_only(make, match):
+    with pytest.raises(TypeError, match=match):
+        make()
