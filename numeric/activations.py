@@ -121,8 +121,9 @@ def _identity_deriv(z):
 
 
 def _sigmoid_deriv(z):
-    s = _stable.sigmoid(z)
-    return s * (1.0 - s)
+    # s (1 - s) with 1 - s = sigmoid(-z): exact to a few ulps where s rounds near 1
+    # (1 - s computed by subtraction keeps only eps / (1 - s) relative: 1e-9 at z = 16)
+    return _stable.sigmoid(z) * _stable.sigmoid(-_stable._arr(z))
 
 
 def _tanh(z):
@@ -130,8 +131,10 @@ def _tanh(z):
 
 
 def _tanh_deriv(z):
-    t = np.tanh(_stable._arr(z))
-    return 1.0 - t * t
+    # 1 - t^2 = (1 - t)(1 + t) = 4 sigmoid(2z) sigmoid(-2z): no cancellation where |t| ~ 1,
+    # no overflow (1 / cosh^2 overflows at |z| > 710)
+    z = 2.0 * _stable._arr(z)
+    return 4.0 * _stable.sigmoid(z) * _stable.sigmoid(-z)
 
 
 def _relu(z):

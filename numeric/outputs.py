@@ -111,12 +111,12 @@ def _sigmoid(z):
 
 
 def _sigmoid_vjp(z, a, g):
-    return a * (1.0 - a) * g
+    # a (1 - a) g with 1 - a = sigmoid(-z): no cancellation where a rounds near 1
+    return a * _stable.sigmoid(-_as2d(z)) * g
 
 
 def _sigmoid_jacobian(z):
-    a = _sigmoid(z)
-    return _diag_jacobian(a * (1.0 - a))
+    return _diag_jacobian(_sigmoid(z) * _stable.sigmoid(-_as2d(z)))
 
 
 def _sigmoid_log_vjp(z, u):
