@@ -173,7 +173,7 @@ def test_a_wrong_closed_form_is_printed_as_not_proved(monkeypatch):
 
 def test_a_failed_step_lemma_is_printed_as_not_proved(monkeypatch):
     """BP2-BP4 carry the step lemma's verdict per hidden activation; make one fail."""
-    backprop = pytest.importorskip("derive.backprop")
+    import derive.backprop as backprop
     real = backprop.prove_step_symbolic
 
     def tanh_fails(activation="sigmoid"):
@@ -222,7 +222,7 @@ def test_proof_latex_of_pair_proofs():
 
 
 def test_proof_latex_of_backprop_proofs():
-    backprop = pytest.importorskip("derive.backprop")
+    import derive.backprop as backprop
     step = backprop.prove_step(2, 3)
     tex = latex.proof_latex(step)
     assert tex.count(r"\checkmark") == len(step.equations) and step.proved
@@ -258,7 +258,7 @@ def _parser():
 
 
 def _main(argv, capsys):
-    cli = pytest.importorskip("derive.cli")
+    import derive.cli as cli
     try:
         code = cli.main(argv)
     except SystemExit as exc:  # argparse's own errors
@@ -308,7 +308,7 @@ def test_cli_errors_are_one_line_and_exit_2(argv, message, capsys):
 
 
 def test_layer_names_come_from_the_live_registry(capsys):
-    layers = pytest.importorskip("derive.layers")
+    import derive.layers as layers
     names = sorted(layers.LAYERS)
     assert latex_cli.names()["layers"] == names
     for name in names:

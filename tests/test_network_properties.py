@@ -199,7 +199,7 @@ def _saturated_softmax_mse_case():
 def test_saturated_softmax_mse_gradient_is_exact_to_high_precision():
     """backprop against a 60-digit mpmath derivative: the plain vjp ``a (g - sum a g)`` of
     the saturated column, with ``log_softmax = z - logsumexp(z)``, was 7e-4 relative off."""
-    mp = pytest.importorskip("mpmath")
+    import mpmath as mp
     net, X, Y = _saturated_softmax_mse_case()
     grads_W, _ = net.backprop(X, Y)
     gX = net.input_gradient(X, Y)
