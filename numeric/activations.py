@@ -34,6 +34,7 @@ from typing import Callable
 import numpy as np
 
 from numeric import _stable
+from numeric._registry import lookup
 
 __all__ = [
     "Activation",
@@ -212,10 +213,4 @@ def get_activation(name) -> Activation:
     ...
     ValueError: hidden: unknown activation 'gelu'; known: ...
     """
-    if isinstance(name, Activation):
-        return name
-    try:
-        return ACTIVATIONS[name]
-    except (KeyError, TypeError):
-        known = ", ".join(sorted(ACTIVATIONS))
-        raise ValueError(f"hidden: unknown activation {name!r}; known: {known}") from None
+    return lookup(ACTIVATIONS, name, Activation, "hidden", "activation")

@@ -38,6 +38,7 @@ from typing import Callable
 import numpy as np
 
 from numeric import _stable
+from numeric._registry import lookup
 
 __all__ = ["LAYERS", "LAYER_NAMES", "Layer", "get_layer"]
 
@@ -296,10 +297,4 @@ def get_layer(name) -> Layer:
     ...
     ValueError: layer: unknown layer 'conv2d'; known: attention, batch_norm, ...
     """
-    if isinstance(name, Layer):
-        return name
-    try:
-        return LAYERS[name]
-    except (KeyError, TypeError):
-        known = ", ".join(sorted(LAYERS))
-        raise ValueError(f"layer: unknown layer {name!r}; known: {known}") from None
+    return lookup(LAYERS, name, Layer, "layer", "layer")

@@ -47,6 +47,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from numeric import _stable
+from numeric._registry import lookup
 from numeric.outputs import Output, get_output
 
 __all__ = ["Loss", "LOSSES", "get_loss", "compatible", "check_compatible", "PATHS"]
@@ -264,13 +265,7 @@ def get_loss(name) -> Loss:
     ...
     ValueError: loss: unknown loss 'hinge'; known: cross_entropy, log_likelihood, mse
     """
-    if isinstance(name, Loss):
-        return name
-    try:
-        return LOSSES[name]
-    except (KeyError, TypeError):
-        known = ", ".join(sorted(LOSSES))
-        raise ValueError(f"loss: unknown loss {name!r}; known: {known}") from None
+    return lookup(LOSSES, name, Loss, "loss", "loss")
 
 
 def compatible(output, loss) -> bool:

@@ -167,20 +167,20 @@ class Network:
                          f"column), got shape {np.shape(value)}")
 
     def _check_batch(self, X, Y=None):
+        checked = {"Y": None}
         for argument, value, n in (("X", X, self.sizes[0]), ("Y", Y, self.sizes[-1])):
-            if value is None:
+            if argument == "Y" and value is None:
                 continue
             arr = np.asarray(value)
-            _dtype_of(arr, argument, complex_ok=argument == "X")  # targets stay real
+            dtype = _dtype_of(arr, argument, complex_ok=argument == "X")  # targets stay real
             if arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] < 1:
                 self._bad_shape(argument, arr, n)
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{argument}: expected finite values, got nan or inf")
-        X = np.asarray(X)
-        X = X.astype(_dtype_of(X, "X"), copy=False)
+            checked[argument] = arr.astype(dtype, copy=False)
+        X, Y = checked["X"], checked["Y"]
         if Y is None:
             return X, None
-        Y = np.asarray(Y).astype(np.float64, copy=False)
         if Y.shape[1] != X.shape[1]:
             raise ValueError(f"Y: expected {X.shape[1]} columns (one per example of X), "
                              f"got shape {Y.shape}")

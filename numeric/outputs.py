@@ -37,6 +37,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from numeric import _stable
+from numeric._registry import lookup
 
 __all__ = ["Output", "OUTPUTS", "get_output"]
 
@@ -197,10 +198,4 @@ def get_output(name) -> Output:
     ...
     ValueError: output: unknown output function 'relu'; known: linear, sigmoid, softmax
     """
-    if isinstance(name, Output):
-        return name
-    try:
-        return OUTPUTS[name]
-    except (KeyError, TypeError):
-        known = ", ".join(sorted(OUTPUTS))
-        raise ValueError(f"output: unknown output function {name!r}; known: {known}") from None
+    return lookup(OUTPUTS, name, Output, "output", "output function")

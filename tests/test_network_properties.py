@@ -111,6 +111,16 @@ def _fd_rounding(costs, h=1e-6):
     return 1e-8 + 16 * np.finfo(np.float64).eps * float(np.sum(np.abs(costs))) / h
 
 
+def _assert_finite_without_warnings(net, X, Y):
+    """Cost and gradients finite, with no numpy overflow/invalid/divide and no warning."""
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        cost = net.cost(X, Y)
+        grads_W, grads_b = net.backprop(X, Y)
+    assert np.isfinite(cost)
+    assert all(np.all(np.isfinite(g)) for g in grads_W + grads_b)
+
+
 @given(st.data())
 def test_stable_at_extreme_pre_activations(data):
     """|z| up to 1000 anywhere: cost and gradients stay finite, no numpy warnings."""
@@ -132,12 +142,7 @@ def test_stable_at_extreme_pre_activations(data):
     Y = targets_for(output, loss, (sizes[-1], N), rng)
     zs, _ = net.forward(X)
     assume(np.max(np.abs(zs[-1])) >= 500.0)
-    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
-        warnings.simplefilter("error")
-        cost = net.cost(X, Y)
-        grads_W, grads_b = net.backprop(X, Y)
-    assert np.isfinite(cost)
-    assert all(np.all(np.isfinite(g)) for g in grads_W + grads_b)
+    _assert_finite_without_warnings(net, X, Y)
 
 
 def test_a_user_registered_activation_is_picked_up():
@@ -305,12 +310,7 @@ def test_complex_network_is_finite_at_extreme_logits(hidden, output, loss):
     net = _complex(numeric.Network(W, b, hidden=hidden, output=output, loss=loss))
     X = rng.uniform(-1, 1, (2, 4)) + 1e-20j
     Y = targets_for(output, loss, (3, 4), rng)
-    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
-        warnings.simplefilter("error")
-        c = net.cost(X, Y)
-        grads_W, grads_b = net.backprop(X, Y)
-    assert np.isfinite(c)
-    assert all(np.all(np.isfinite(g)) for g in grads_W + grads_b)
+    _assert_finite_without_warnings(net, X, Y)
 
 
 @pytest.mark.parametrize("make, match", [
