@@ -260,10 +260,10 @@ def resolve(ev: Evaluator, k: int, i: int, p: Probe) -> Probe:
     return best
 
 
-def real_direction(ev: Evaluator, us: dict) -> Probe:
+def real_direction(ev: Evaluator, us: dict, grow: float = 1.0) -> Probe:
     """Real differences of ``v . f`` along ``{input: direction}`` (4 forward calls)."""
     umax = max(float(np.max(np.abs(u), initial=0.0)) for u in us.values())
-    h = _H_REAL * min(ev.scale[k] for k in us) / umax
+    h = grow * _H_REAL * min(ev.scale[k] for k in us) / umax
     shaped = {k: u.reshape(ev.inputs[k].shape) for k, u in us.items()}
     return _probe(ev, h, lambda s: ev.call({k: ev.inputs[k] + (s * h) * u
                                             for k, u in shaped.items()}))
