@@ -82,6 +82,12 @@ def judge_complex(res, ev, k, g, sweep, minus, floor, ulps):
         if abs(dm - d[i]) <= ulps * M.EPS * A[i]:
             continue  # same branch both ways: an ordinary entry
         lo, hi = min(d[i], dm), max(d[i], dm)
+        try:  # each output's share between its one-sided values (ties in several windows)
+            cp, cm = M.complex_columns(ev, k, i)
+            lo, hi = min(lo, float(np.minimum(cp, cm).sum())), max(hi, float(np.maximum(
+                cp, cm).sum()))
+        except (ComplexUnsafe, UserCodeError):
+            pass
         inside = lo - tol[i] - floor <= g[i] <= hi + tol[i] + floor
         near = lo if abs(g[i] - lo) < abs(g[i] - hi) else hi
         e = Entry(res.name, _idx(x.shape, i), float(g[i]), float(near),
@@ -96,56 +102,67 @@ def judge_complex(res, ev, k, g, sweep, minus, floor, ulps):
     return d, tol, cands
 
 
-def examine(ev, layer, items, rng, ulps, progress):
+def examine(ev, layer, items, rng, ulps, progress, checked=None):
     """Wrong or inaccurate? ``items``: list of (input k, entry i, analytic, numeric).
 
-    Along one random line through the inputs, ``x (1 + s delta u)`` (``u = 1`` at the entry,
-    uniform in [-1/2, 1/2] elsewhere, ``s`` in [-1, 1]), the relative discrepancy ``r(s) = analytic / numeric - 1`` is
-    sampled at ``_POINTS`` points, for the largest ``delta`` (from 2^-5 down to 2^-36) at
-    which the numeric value changes by at most 50%: wide enough that intermediates of
-    ``backward`` cross many float boundaries. A line in ``s`` fitted to ``r`` splits
-    it into a smooth part and jumps. A formula error is smooth and its fitted ``r(0)`` is
-    away from zero; rounding in ``backward`` jumps and its fitted ``r(0)`` is zero within
-    ``_T`` standard errors: inaccurate, with its digits. (``r`` is the plain difference
-    where the numeric value is 0.) Returns {(k, i): (status, note)}.
+    Along one random line through the checked inputs, ``x (1 + s delta u)`` (``u = 1`` at
+    the entry, uniform in [-1/2, 1/2] elsewhere, ``s`` in [-1, 1]), the relative
+    discrepancy ``r(s) = analytic / numeric - 1`` is sampled at ``_POINTS`` points, for the
+    largest ``delta`` (from 2^-5 down to 2^-36) at which the numeric value stays within 50%
+    at every point: wide enough that intermediates of ``backward`` cross many float
+    boundaries, narrow enough that no branch of ``forward`` changes. Then:
+
+    * steady ``r`` (within 0.1%): a formula error (wrong);
+    * ``r(0)`` an outlier among its neighbours (the discrepancy vanishes a hair away): a
+      branch taken at exactly this point (``0/0``, ``x == 0``, a tolerance mask): wrong;
+    * a line fitted to the neighbours splits ``r`` into a smooth part and jumps: a fitted
+      ``r(0)`` away from zero beyond ``_T`` standard errors and half the jumps is a
+      formula error under rounding noise (wrong); otherwise rounding in ``backward``
+      (inaccurate, with its digits).
+
+    (``r`` is the plain difference where the numeric value is 0.)
+    Returns {(k, i): (status, note)}.
     """
     out = {}
+    checked = set(range(len(ev.inputs))) if checked is None else set(checked)
     for n, (k, i, g0, d0) in enumerate(items):
         progress(f"examined {n} of {len(items)} disagreeing entries")
-        # the entry itself moves fully, every other entry by up to half as much: moving
-        # all by random signs can leave the entry's intermediates unchanged (w a with w up
-        # and a down), and then a few float cells are sampled and the jumps look biased
-        u = [rng.uniform(-0.5, 0.5, x.shape) if x.dtype.kind == "f" else None
-             for x in ev.inputs]
+        # the entry itself moves fully, every other checked entry by up to half as much:
+        # moving all by random signs can leave the entry's intermediates unchanged (w a with
+        # w up and a down); inputs without a gradient (labels, data) stay put
+        u = [rng.uniform(-0.5, 0.5, x.shape) if x.dtype.kind == "f" and j in checked else None
+             for j, x in enumerate(ev.inputs)]
         u[k].reshape(-1)[i] = 1.0
-        delta = None
-        for level in reversed(_LEVELS):
-            D = [_at(ev, layer, u, level * s, k, i)[1] for s in (-1.0, 1.0)]
-            if any(d is None for d in D):
-                continue
-            if d0 == 0 or max(abs(d - d0) for d in D) <= 0.5 * abs(d0):
-                delta = level
-                break
-        if delta is None:
-            out[(k, i)] = ("wrong", "the numeric value changes by more than 50% under every "
-                           "perturbation tried: not a rounding effect")
-            continue
-        # a few points first: a formula error is usually steady already (0.1%)
-        S = rng.uniform(-1, 1, _POINTS)
-        pairs = [_at(ev, layer, u, delta * s, k, i) for s in S[:_FIRST]]
-        R = [_rel(g, d) for g, d in pairs if g is not None and d is not None]
         r0 = _rel(g0, d0)
-        if R and all(abs(r - r0) <= 1e-3 * abs(r0) for r in R):
-            out[(k, i)] = ("wrong", f"a steady discrepancy ({'relative ' if d0 else ''}{r0:.3g})"
-                           f" under input perturbations up to {delta:.2g} relative: a formula "
-                           "error")
-            continue
-        pairs += [_at(ev, layer, u, delta * s, k, i) for s in S[_FIRST:]]
-        keep = [(s, g, d) for s, (g, d) in zip(S, pairs) if g is not None and d is not None]
-        S = np.array([0.0] + [s for s, _, _ in keep])
-        R = np.array([_rel(g0, d0)] + [_rel(g, d) for _, g, d in keep])
-        cells = len({g for _, g, _ in keep} | {g0})
-        out[(k, i)] = _rounding_test(S, R, d0, delta, cells)
+        # a true 0 may be a root of the derivative: nearby it grows linearly, and only the
+        # discrepancy's own size can bound the neighbourhood (down to steps of 2^-52)
+        stable = 1e3 * abs(g0) if d0 == 0 else 0.5 * abs(d0)
+        verdict, delta = None, None
+        for level in sorted(_LEVELS + ((2.0 ** -44, 2.0 ** -52) if d0 == 0 else ()), reverse=True):
+            S = np.concatenate([[-1.0, 1.0], rng.uniform(-1, 1, _FIRST - 2)])
+            pairs = [_at(ev, layer, u, level * t, k, i) for t in S]
+            if any(g is None for g, _ in pairs) or \
+                    any(abs(d - d0) > stable for _, d in pairs):
+                continue
+            R = [_rel(g, d) for g, d in pairs]
+            if all(abs(r - r0) <= 1e-3 * abs(r0) for r in R):
+                verdict = ("wrong", f"a steady discrepancy ({'relative ' if d0 else ''}"
+                           f"{r0:.3g}) under input perturbations up to {level:.2g} relative: "
+                           "a formula error")
+                break
+            more = rng.uniform(-1, 1, _POINTS - _FIRST)
+            extra = [_at(ev, layer, u, level * t, k, i) for t in more]
+            if any(g is None for g, _ in extra) or any(abs(d - d0) > stable for _, d in extra):
+                continue
+            S = np.concatenate([S, more])
+            R = np.array(R + [_rel(g, d) for g, d in extra])
+            cells = len({g for g, _ in pairs + extra} | {g0})
+            verdict, delta = _rounding_test(S, R, r0, d0, level, cells), level
+            break
+        if verdict is None:
+            verdict = ("wrong", "no perturbation keeps the numeric value within 50%: not a "
+                       "rounding effect")
+        out[(k, i)] = verdict
     return out
 
 
@@ -168,8 +185,8 @@ def _rel(g, d):
     return (g - d) / d if d != 0 else g - d
 
 
-def _rounding_test(S, R, d0, delta, cells=_POINTS):
-    """Fit ``R = a + b S``; jumps are the residuals. Returns (status, note)."""
+def _rounding_test(S, R, r0, d0, delta, cells=_POINTS):
+    """Fit ``R = a + b S`` on the neighbours; jumps are the residuals. (status, note)."""
     X = np.stack([np.ones_like(S), S], axis=1)
     coef, *_ = np.linalg.lstsq(X, R, rcond=None)
     resid = R - X @ coef
@@ -179,10 +196,13 @@ def _rounding_test(S, R, d0, delta, cells=_POINTS):
     a = float(coef[0])
     rho = float(resid.max() - resid.min()) / 2  # amplitude of the jumps
     kind = "relative " if d0 else ""
+    if abs(r0 - a) > max(_T * sd, 1.5 * rho) and abs(r0 - a) > 1e-3 * abs(r0):
+        return ("wrong", f"the discrepancy at this point ({kind}{r0:.3g}) is not seen a hair "
+                f"away (there {kind}{a:.3g} +- {sd:.2g}): a branch taken at exactly this "
+                "point (0/0, x == 0, a tolerance mask)")
     # wrong: steady, or a mean offset both statistically clear and larger than half the
-    # rounding jumps (a sawtooth sampled over few float cells can have a small mean offset)
-    # (with fewer than 8 distinct analytic values the mean of so few jumps is no better
-    # known than the jumps themselves: the offset must exceed them)
+    # rounding jumps; with fewer than 8 distinct analytic values the mean of so few jumps
+    # is no better known than the jumps themselves: the offset must exceed them
     if sd <= 1e-3 * abs(a) or (abs(a) > _T * se and abs(a) > (0.5 if cells >= 8 else 1.0) * rho):
         return ("wrong", f"a {'steady' if sd <= 1e-3 * abs(a) else 'systematic'} "
                 f"discrepancy ({kind}{a:.3g}, rounding jumps {sd:.2g}) under input "

@@ -37,7 +37,7 @@ import numpy as np
 from numeric.gradcheck._calls import ComplexUnsafe
 
 __all__ = ["EPS", "Evaluator", "Probe", "complex_sweep", "complex_direction",
-           "complex_group", "one_sided", "real_probe", "resolve", "real_direction"]
+           "complex_group", "complex_columns", "one_sided", "real_probe", "resolve", "real_direction"]
 
 EPS = float(np.finfo(np.float64).eps)
 H_COMPLEX = 1e-20
@@ -137,6 +137,21 @@ def complex_direction(ev: Evaluator, us: dict, sign: float = 1.0, xs=None):
     return float(d), float(ev.absv @ np.abs(c)) / H_COMPLEX
 
 
+def complex_columns(ev: Evaluator, k: int, i: int):
+    """Per-output contributions ``v_j df_j/dx_i`` at ``+ih`` and at ``-ih`` (2 calls).
+
+    At a kink the two differ; each output's share of a subgradient lies between them.
+    """
+    e = np.zeros(ev.inputs[k].size)
+    e[i] = 1.0
+    out = []
+    for sign in (1.0, -1.0):
+        c = ev.call_complex({k: ev.inputs[k] + (sign * 1j * H_COMPLEX) * e.reshape(
+            ev.inputs[k].shape)}).imag
+        out.append(ev.v * c / (sign * H_COMPLEX))
+    return out
+
+
 def complex_group(ev: Evaluator, groups: dict, sign: float = -1.0) -> float:
     """Complex step at ``sign * ih`` on a group of entries ``{input: entries}`` (one call).
 
@@ -164,6 +179,7 @@ class Probe:
     F: float           # sum_j |v_j f_j| over moved outputs
     kink: bool         # one-sided slopes differ and the gap does not shrink with h
     h: float = 0.0     # the step
+    moved: bool = True  # some output changed at all (else the probe says nothing)
 
 
 def _probe(ev, h, f_of, third=False):
@@ -192,7 +208,7 @@ def _probe(ev, h, f_of, third=False):
         error = max(abs(c3 - c2), abs(c2 - c1) / 4) + 6 * noise1
     return Probe(left=float(l2), right=float(r2), central=float(central), error=float(error),
                  noise=float(2 * noise1), A=float(ev.absv @ np.abs(fp1 - fm1)) / (2 * h),
-                 F=float(scale), kink=bool(kink), h=float(h))
+                 F=float(scale), kink=bool(kink), h=float(h), moved=bool(moved.any()))
 
 
 def _entry_step(ev, k, i, grow):
