@@ -282,4 +282,4 @@ def real_direction(ev: Evaluator, us: dict, grow: float = 1.0) -> Probe:
     h = grow * _H_REAL * min(ev.scale[k] for k in us) / umax
     shaped = {k: u.reshape(ev.inputs[k].shape) for k, u in us.items()}
     return _probe(ev, h, lambda s: ev.call({k: ev.inputs[k] + (s * h) * u
-                                            for k, u in shaped.items()}))
+                                            for k, u in shaped.items()}), third=grow > 1.0)
