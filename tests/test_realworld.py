@@ -11,6 +11,7 @@ they must pass like every other row.
 """
 
 import inspect
+import os
 import re
 import warnings
 
@@ -21,31 +22,47 @@ import numeric
 from realworld import BUGGY, CASES, CORRECT
 
 SEEDS = (0, 1, 2)
+# The thorough Hypothesis profile (random seeds elsewhere) runs 30 seeds here.
+DEEP = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
 NEW_CHECKER = "strict" in inspect.signature(numeric.check_layer).parameters
 
-# (case name, seed) -> why the old checker gets it wrong; seed None = every seed.
+# case name -> (why the old checker is wrong there, the seeds of 0..29 where it is; None:
+# all). Measured by running every case at seeds 0..29 (the thorough profile does that).
 KNOWN_WRONG_ON_OLD_CHECKER = {
-    ("max_pool@ties(s1)", None): "false alarm: first-argmax at joint ties of overlapping "
-                                 "windows judged per entry",
-    ("lstm_step(concat h,c)", None): "false alarm: dnext_c += ... (issue 8 input 7)",
-    ("lstm_step(tuple h,c)", None): "false alarm: dnext_c += ... (issue 8 input 7)",
-    ("lstm_step@saturated", None): "false alarm: dnext_c += ... (issue 8 input 7)",
-    ("relu@1e-6: slope 0.5", None): "missed: near-kink accepted as kink (issue 8 input 2)",
-    ("reduce_max@gap1e-9: split", None): "missed: split near-tie (issue 8 input 2)",
+    "max_pool@ties(s1)": ("false alarm: first-argmax at ties shared by overlapping windows "
+                          "judged entry by entry", None),
+    "lstm_step(concat h,c)": ("false alarm: dnext_c += ... (issue 8 input 7)", None),
+    "lstm_step(tuple h,c)": ("false alarm: dnext_c += ... (issue 8 input 7)", None),
+    "lstm_step@saturated": ("false alarm: dnext_c += ... (issue 8 input 7)", None),
+    "batchnorm@1e-8": ("false alarm: np.var is not holomorphic (|x - mu|^2): the complex "
+                       "step drops the variance path; at x ~ 1e-8 that is 2e-10 relative, "
+                       "below the direction check, above the per-entry tolerance", (15, 17)),
+    "softmax_loss@1e3": ("false alarm: true derivative ~5.6e-305; the complex step's "
+                         "imaginary part (~5.6e-325) underflows to 0, taken as the truth",
+                         (5, 6, 7, 8, 22)),
+    "rnn_step@saturated": ("false alarm: 1 - tanh^2 near saturation keeps ~8 digits (issue 8 "
+                           "input 9's kind); the tolerance ignores the weights the rounding "
+                           "is multiplied by afterwards", (4, 5, 8, 10, 18, 20, 29)),
+    "lstm_forward@saturated": ("false alarm: as rnn_step@saturated, through the steps",
+                               (4, 8, 15, 16, 19, 21, 23)),
+    "relu@1e-6: slope 0.5": ("missed: near-kink accepted as kink (issue 8 input 2)", None),
+    "reduce_max@gap1e-9: split": ("missed: split near-tie (issue 8 input 2)", None),
 }
+PINNED = {name: seeds for name, (_, seeds) in KNOWN_WRONG_ON_OLD_CHECKER.items() if seeds}
 
 
 def _known_wrong(name, seed):
-    if NEW_CHECKER:
+    if NEW_CHECKER or name not in KNOWN_WRONG_ON_OLD_CHECKER:
         return None
-    return (KNOWN_WRONG_ON_OLD_CHECKER.get((name, seed))
-            or KNOWN_WRONG_ON_OLD_CHECKER.get((name, None)))
+    why, seeds = KNOWN_WRONG_ON_OLD_CHECKER[name]
+    return why if seeds is None or seed in seeds else None
 
 
 def _params(cases):
     out = []
     for case in cases:
-        for seed in SEEDS:
+        seeds = range(30) if DEEP else sorted(set(SEEDS) | set(PINNED.get(case.name, ())))
+        for seed in seeds:
             marks = []
             why = _known_wrong(case.name, seed)
             if why:
@@ -98,6 +115,7 @@ def test_table_size_and_provenance():
 
 
 _TWIN_PREFIX = {"spatial_bn": "spatial_batchnorm", "rnn_backward": "rnn_forward",
+                "max_pool(s1)": "max_pool@ties(s1)", "max_pool(s2)": "max_pool@ties(s2)",
                 "conv": "conv(stride1,pad1)",
                 "conv: dx_pad[pad:-pad] at pad 0": "conv(stride1,pad0)"}
 
@@ -112,14 +130,14 @@ def _twin(case):
 
 @pytest.mark.parametrize("case", BUGGY, ids=lambda c: c.name)
 def test_buggy_twin_really_differs_from_its_correct_layer(case):
-    """Negative control for the table: at every seed, the buggy backward differs from the
+    """Negative control for the table: at 30 seeds, the buggy backward differs from the
     correct course backward on the same inputs and cotangent (else the "bug" is absent at
     the drawn shapes). Cases whose correct layer computes a different forward (another
     stride, the issue's own inputs) are compared only where the forwards agree."""
     twin = _twin(case)
     assert twin is not None, f"{case.name}: no correct layer in the table to compare with"
     compared = 0
-    for seed in SEEDS:
+    for seed in range(30):
         inputs = case.draw(np.random.default_rng(seed))
         out, out_twin = case.forward(*inputs), twin.forward(*inputs)
         if np.shape(out) != np.shape(out_twin) or not np.allclose(out, out_twin):

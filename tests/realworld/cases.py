@@ -48,6 +48,13 @@ def draw_relu(rng):
     return (_normal(rng, _n(rng), _d(rng) + 1),)
 
 
+def draw_relu_mixed(rng):
+    """at least one negative and one positive entry (else a dead-unit bug is invisible)."""
+    (x,) = draw_relu(rng)
+    x[0, 0], x[-1, -1] = -abs(x[0, 0]), abs(x[-1, -1])
+    return (x,)
+
+
 def draw_relu_zeros(rng):
     x = np.round(_normal(rng, _n(rng) + 1, 4))      # many exact 0.0 (and -0.0)
     x[0, 0] = 0.0
@@ -110,6 +117,12 @@ def draw_conv(rng):
     return (_normal(rng, n, c, h, w), _normal(rng, f, c, 3, 3), _normal(rng, f))
 
 
+def draw_conv_batch(rng):
+    """two examples at least: with N = 1 "dw from example 0" is right."""
+    x, w, b = draw_conv(rng)
+    return (np.concatenate([x, _normal(rng, *x.shape)]), w, b)
+
+
 def draw_pool_distinct(rng):
     n, c = _n(rng), int(rng.choice([1, 2]))
     return (_normal(rng, n, c, 4, 4),)
@@ -143,6 +156,13 @@ def draw_max_close(rng):
 def draw_scores(rng, scale=1.0):
     n, c = _n(rng), int(rng.choice([2, 3, 5]))
     return (_normal(rng, n, c, scale=scale), rng.integers(0, c, size=n))
+
+
+def draw_scores_overflow(rng):
+    """logits ~1e3 with one above 710, where exp overflows in float64."""
+    x, y = draw_scores(rng, 1e3)
+    x[0, 0] = abs(x[0, 0]) + 800.0
+    return (x, y)
 
 
 def draw_scores_margin_kink(rng):
@@ -346,6 +366,9 @@ CORRECT = [
     _case("max_pool@ties(s1)", draw_pool_ties, ("x",),
           "Theano/Theano#5404 behaviour 3 (cuDNN / new Caffe: one argmax gets it)",
           **_pool(C.max_pool_backward_naive, stride=1)),
+    _case("max_pool@ties(s2)", draw_pool_ties, ("x",),
+          "Theano/Theano#5404 behaviour 3, non-overlapping windows",
+          **_pool(C.max_pool_backward_naive)),
     _case("reduce_max@ties(split)", draw_max_ties, ("x",), "tensorflow/tensorflow#4886",
           **_layer(C.max_forward, C.max_backward_split)),
     _case("reduce_max@gap1e-9", draw_max_near_tie, ("x",),
@@ -391,7 +414,7 @@ CORRECT = [
 ]
 
 BUGGY = [
-    _case("relu: relu2deriv(output >= 0)", draw_relu, ("x",),
+    _case("relu: relu2deriv(output >= 0)", draw_relu_mixed, ("x",),
           "iamtrask/Grokking-Deep-Learning PR #13", bug="gradient passes through dead units", **_layer(C.relu_forward, B.relu_backward_from_output_ge)),
     _case("relu@1e-6: slope 0.5", draw_relu_near_kink, ("x",), "issue 8 input 2",
           bug="slope 0.5 at x = 1e-6 (differentiable there)",
@@ -428,7 +451,7 @@ BUGGY = [
           **_conv(B.conv_backward_pad_slice, stride=1, pad=0)),
     _case("conv: dx window '=' not '+='", draw_conv, ("x", "w", "b"), "generic",
           bug="overlapping windows overwrite", **_conv(B.conv_backward_assign)),
-    _case("conv: dw from sample 0", draw_conv, ("x", "w", "b"), "generic",
+    _case("conv: dw from sample 0", draw_conv_batch, ("x", "w", "b"), "generic",
           bug="batch sum forgotten in dw", **_conv(B.conv_backward_first_sample_dw)),
     _case("max_pool: '=' not '+=' (overlapping)", draw_pool_distinct, ("x",), SOL,
           bug="a max shared by two windows keeps one window's gradient",
@@ -436,9 +459,12 @@ BUGGY = [
     _case("max_pool: int(row) at ties", draw_pool_ties, ("x",), SOL,
           bug="backward raises on a tied window", cause=("rais", "ValueError", "error"),
           **_pool(B.max_pool_backward_where_int)),
-    _case("max_pool: every tie gets all", draw_pool_ties, ("x",),
+    _case("max_pool(s1): every tie gets all", draw_pool_ties, ("x",),
           "Theano/Theano#5404 behaviour 1", bug="tied maxima all get the full gradient",
           cause=("tie", "kink"), **_pool(B.max_pool_backward_all_ties, stride=1)),
+    _case("max_pool(s2): every tie gets all", draw_pool_ties, ("x",),
+          "Theano/Theano#5404 behaviour 1", bug="tied maxima all get the full gradient",
+          cause=("tie", "kink"), **_pool(B.max_pool_backward_all_ties)),
     _case("reduce_max: is_close mask", draw_max_close, ("x",), "mni-ml/framework PR #22",
           bug="gradient to non-maxima within 1e-2",
           **_layer(C.max_forward, B.max_backward_isclose)),
@@ -455,7 +481,7 @@ BUGGY = [
           cause=("factor",), **_loss(B.softmax_ce_missing_mean)),
     _case("softmax_loss: sign", draw_scores, ("x", "y"), "generic", bug="p - y negated",
           cause=("sign",), **_loss(B.softmax_loss_sign)),
-    _case("softmax_loss@1e3: unshifted backward", lambda r: draw_scores(r, 1e3), ("x", "y"),
+    _case("softmax_loss@1e3: unshifted backward", draw_scores_overflow, ("x", "y"),
           "generic (cs231n notes: numeric stability)", bug="nan gradient at large logits",
           cause=("finite", "nan"), **_loss(B.softmax_loss_unshifted_backward)),
     _case("temporal_softmax: mask not in dx", draw_temporal_softmax, ("x", "y", "mask"),
