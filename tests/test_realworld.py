@@ -45,6 +45,12 @@ KNOWN_WRONG_ON_OLD_CHECKER = {
                            "is multiplied by afterwards", (4, 5, 8, 10, 18, 20, 29)),
     "lstm_forward@saturated": ("false alarm: as rnn_step@saturated, through the steps",
                                (4, 8, 15, 16, 19, 21, 23)),
+    "rnn_forward(h, h_T)": ("raises NumPy's inhomogeneous-shape ValueError out of "
+                            "check_layer (issue 8 input 11)", None),
+    "relu: forward clips x in place": ("fails, but says numeric 0 at every entry (the "
+                                       "forward clipped the checker's array) and not that "
+                                       "the input was mutated; the caller's x is changed "
+                                       "(issue 8 input 5)", None),
     "relu@1e-6: slope 0.5": ("missed: near-kink accepted as kink (issue 8 input 2)", None),
     "reduce_max@gap1e-9: split": ("missed: split near-tie (issue 8 input 2)", None),
 }
@@ -139,7 +145,8 @@ def test_buggy_twin_really_differs_from_its_correct_layer(case):
     compared = 0
     for seed in range(30):
         inputs = case.draw(np.random.default_rng(seed))
-        out, out_twin = case.forward(*inputs), twin.forward(*inputs)
+        fresh = lambda: [np.array(a, copy=True) for a in inputs]   # noqa: E731
+        out, out_twin = case.forward(*fresh()), twin.forward(*fresh())
         if np.shape(out) != np.shape(out_twin) or not np.allclose(out, out_twin):
             continue
         compared += 1
@@ -147,10 +154,10 @@ def test_buggy_twin_really_differs_from_its_correct_layer(case):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             try:
-                bad = case.backward(g.copy(), *inputs)
+                bad = case.backward(g.copy(), *fresh())
             except Exception:
                 continue                                   # a raise is a difference
-        good = twin.backward(g.copy(), *inputs)
+        good = twin.backward(g.copy(), *fresh())
         assert any(
             a is not None and (np.shape(a) != np.shape(b) or not np.allclose(a, b))
             for a, b in zip(bad, good)), f"{case.name}: no difference at seed {seed}"

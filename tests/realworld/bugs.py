@@ -19,6 +19,23 @@ def relu_backward_from_output_ge(dout, cache):
     return dout * (out >= 0)
 
 
+def relu_forward_in_place(x):
+    """A public cs231n-style layers.py (index id 20181422954; the index does not name its
+    repository): ``out = x; out[out < 0] = 0; cache = x`` -- the forward clips its input
+    in place, so the cache holds the clipped x ..."""
+    out = x
+    out[out < 0] = 0
+    return out, x
+
+
+def relu_backward_in_place_cache(dout, cache):
+    """... and ``dx[x < 0] = 0`` on that cache never fires: negative inputs pass the
+    gradient."""
+    dx = dout
+    dx[cache < 0] = 0
+    return dx
+
+
 def relu_backward_half_slope_near_kink(dout, cache):
     """issue 8, input 2: slope 0.5 at the entry that sits 1e-6 from the kink."""
     dx = dout * (cache > 0)

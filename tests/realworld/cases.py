@@ -330,6 +330,10 @@ CORRECT = [
     _case("relu(in-place dout)", draw_relu, ("x",), SOL,
           note="dx = dout; dx[x <= 0] = 0 writes into grad_output",
           needs=("grad_output_copies",), **_layer(C.relu_forward, C.relu_backward)),
+    _case("relu(dlfs, in-place dout)", draw_relu, ("x",),
+          "oreilly-japan/deep-learning-from-scratch common/layers.py Relu (copy: "
+          "KIE-KID/Deep-kid-youngmi common/layers.py)", needs=("grad_output_copies",),
+          **_layer(C.relu_forward, C.relu_backward_dlfs)),
     _case("dropout(train)", draw_dropout, ("x",), SOL + " (mask over all units, keep p)",
           **_dropout(C.dropout_backward)),
     _case("batchnorm(staged)", draw_bn, BN, SOL, **_layer(C.batchnorm_forward,
@@ -393,6 +397,9 @@ CORRECT = [
           **_layer(C.rnn_step_forward, C.rnn_step_backward)),
     _case("rnn_forward/backward", draw_rnn_seq, SEQ_NAMES, RNN,
           **_layer(C.rnn_forward, C.rnn_backward)),
+    _case("rnn_forward(h, h_T)", draw_rnn_seq, SEQ_NAMES, RNN + " (two outputs)",
+          needs=("tuple_outputs",),
+          **_layer(C.rnn_forward_with_last, C.rnn_backward_with_last)),
     _case("lstm_step(concat h,c)", draw_lstm_step, LSTM_NAMES, RNN + "; cthorey/CS231#1",
           note="dnext_c += ... updates grad_output in place", needs=("grad_output_copies",),
           **_lstm_step(C.lstm_step_backward)),
@@ -416,6 +423,11 @@ CORRECT = [
 BUGGY = [
     _case("relu: relu2deriv(output >= 0)", draw_relu_mixed, ("x",),
           "iamtrask/Grokking-Deep-Learning PR #13", bug="gradient passes through dead units", **_layer(C.relu_forward, B.relu_backward_from_output_ge)),
+    _case("relu: forward clips x in place", draw_relu_mixed, ("x",),
+          "public cs231n-style layers.py (index id 20181422954, repository not named)",
+          bug="forward mutates its input; the cached x has no negatives, so dx passes "
+              "through negative inputs", cause=("mutat", "in place", "modif", "chang"),
+          **_layer(B.relu_forward_in_place, B.relu_backward_in_place_cache)),
     _case("relu@1e-6: slope 0.5", draw_relu_near_kink, ("x",), "issue 8 input 2",
           bug="slope 0.5 at x = 1e-6 (differentiable there)",
           **_layer(C.relu_forward, B.relu_backward_half_slope_near_kink)),

@@ -43,6 +43,13 @@ def relu_backward_mask(dout, cache):
     return dout * (cache > 0)
 
 
+def relu_backward_dlfs(dout, cache):
+    """oreilly-japan/deep-learning-from-scratch common/layers.py ``Relu.backward`` (copy
+    read: KIE-KID/Deep-kid-youngmi common/layers.py): ``dout[self.mask] = 0; dx = dout``."""
+    dout[cache <= 0] = 0
+    return dout
+
+
 def dropout_forward(x, p, seed):
     # inverted dropout; p = probability of keeping a unit (course convention)
     mask = (np.random.default_rng(seed).random(x.shape) < p) / p
@@ -332,6 +339,19 @@ def rnn_backward(dh, caches):
         dx[:, s] = dxs
         dWx, dWh, db = dWx + dWxs, dWh + dWhs, db + dbs
     return dx, dprev, dWx, dWh, db
+
+
+def rnn_forward_with_last(x, h0, Wx, Wh, b):
+    """Two outputs of different shapes: all hidden states (N, T, H) and the last (N, H)."""
+    h, caches = rnn_forward(x, h0, Wx, Wh, b)
+    return (h, h[:, -1]), caches
+
+
+def rnn_backward_with_last(douts, caches):
+    dh, dlast = douts
+    dh = dh.copy()
+    dh[:, -1] += dlast
+    return rnn_backward(dh, caches)
 
 
 def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
