@@ -80,6 +80,12 @@ def draw_bn(rng, scale=1.0):
             _normal(rng, d))
 
 
+def draw_bn_huge_beta(rng):
+    """outputs ~1e16: the O(1) normalised part is below one ulp of the output."""
+    x, gamma, beta = draw_bn(rng)
+    return (x, gamma, beta + 1e16)
+
+
 def draw_bn_near_constant(rng):
     n, d = 5, _d(rng)
     x = 2.0 + 1e-3 * _normal(rng, n, d)
@@ -344,6 +350,8 @@ CORRECT = [
           **_layer(C.batchnorm_forward, C.batchnorm_backward_alt)),
     _case("batchnorm@1e-8", lambda r: draw_bn(r, 1e-8), BN, SOL, note="var << eps",
           **_layer(C.batchnorm_forward, C.batchnorm_backward_alt)),
+    _case("batchnorm@beta1e16", draw_bn_huge_beta, BN, SOL, note="outputs ~1e16",
+          **_layer(C.batchnorm_forward, C.batchnorm_backward_alt)),
     _case("batchnorm@near-constant", draw_bn_near_constant, BN, SOL,
           **_layer(C.batchnorm_forward, C.batchnorm_backward)),
     _case("batchnorm(mlpack, zero term left out)", draw_bn, BN,
@@ -442,6 +450,10 @@ BUGGY = [
           bug="dgamma, dbeta of shape (1, D) for parameters of shape (D,)", cause=("shape",),
           **_layer(C.batchnorm_forward, B.batchnorm_backward_keepdims)),
     _case("batchnorm: dx without gamma", draw_bn, BN, "denizyuret/Knet.jl#288",
+          bug="dx misses the factor gamma",
+          **_layer(C.batchnorm_forward, B.batchnorm_backward_no_gamma_in_dx)),
+    _case("batchnorm@beta1e16: dx without gamma", draw_bn_huge_beta, BN,
+          "denizyuret/Knet.jl#288, at outputs ~1e16 (issue 8 input 3's kind)",
           bug="dx misses the factor gamma",
           **_layer(C.batchnorm_forward, B.batchnorm_backward_no_gamma_in_dx)),
     _case("batchnorm: stats as constants", draw_bn, BN, "generic",
