@@ -43,6 +43,24 @@ def relu_backward_half_slope_near_kink(dout, cache):
     return np.where(near, 0.5 * dout, dx)
 
 
+def affine_backward_db_mean(dout, cache):
+    """kvfrans/notes#5: ``d_b1 = mean(d_h2)`` instead of the sum over the batch."""
+    dx, dw, db = C.affine_backward(dout, cache)
+    return dx, dw, dout.mean(axis=0)
+
+
+def sigmoid_backward_from_input(dout, x):
+    """BoltzmannEntropy/interviews.ai#15 (and #4): ``grad_input = self.x * (1 - self.x) *
+    grad`` with ``self.x`` the *input* of the sigmoid, not its output."""
+    return dout * x * (1 - x)
+
+
+def sigmoid_backward_yizt(dout, x):
+    """yizt/numpy_neural_network#3: ``sigmoid_backward(next_dz) =
+    sigmoid_forward(1 - sigmoid_forward(next_dz))`` -- no use of the layer's input at all."""
+    return C.sigmoid(1 - C.sigmoid(dout))
+
+
 # ---------------------------------------------------------------- dropout
 
 
@@ -166,11 +184,30 @@ def conv_backward_assign(dout, cache):
 
 
 def conv_backward_first_sample_dw(dout, cache):
-    """generic: dw from example 0 only (the batch sum forgotten)."""
+    """cf. vaibhavnaagar/cnn#1 ("missing np.sum before adding" in the kernel gradient):
+    dw from example 0 only, the batch sum forgotten."""
     x, w, b, stride, pad = cache
     dx, _, db = C.conv_backward_naive(dout, cache)
     _, dw, _ = C.conv_backward_naive(dout[:1], (x[:1], w, b, stride, pad))
     return dx, dw, db
+
+
+def conv_backward_channel_index(dout, cache):
+    """NervanaSystems/neon#111: the input gradient written to channel ``m`` (the filter
+    index) instead of ``d`` (the input channel) -- here with as many filters as channels,
+    so the shapes agree: dx[:, c] receives filter c's whole contribution summed over its
+    channels."""
+    x, w, b, stride, pad = cache
+    f, c, hh, ww = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp = np.zeros_like(xp)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            hs, ws = slice(i * stride, i * stride + hh), slice(j * stride, j * stride + ww)
+            for m in range(f):
+                dxp[:, m, hs, ws] += (dout[:, m, i, j][:, None, None, None] * w[m]).sum(axis=1)
+    _, dw, db = C.conv_backward_naive(dout, cache)
+    return dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]], dw, db
 
 
 def max_pool_backward_assign(dout, cache):

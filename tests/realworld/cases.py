@@ -44,6 +44,39 @@ def draw_affine(rng, scale=1.0):
             _normal(rng, m))
 
 
+def draw_affine_batch(rng):
+    """two examples at least: with N = 1 a mean over the batch equals the sum."""
+    x, w, b = draw_affine(rng)
+    return (np.concatenate([x, _normal(rng, *x.shape)]), w, b)
+
+
+def draw_sigmoid(rng, lo=0.0, hi=3.0):
+    n, d = _n(rng), _d(rng)
+    return (rng.uniform(lo, hi, (n, d)) * rng.choice([-1.0, 1.0], (n, d)),)
+
+
+def draw_logistic(rng, saturated=False):
+    """Coursera week-2 shapes: w (d, 1), b scalar, X (d, m), Y (1, m); saturated: pixel-like
+    X in [20, 60] not divided by 255, labels agreeing with the sign of z = 20..30."""
+    d, m = _d(rng), _n(rng)
+    if not saturated:
+        return (_normal(rng, d, 1), np.array(0.1 * rng.standard_normal()),
+                _normal(rng, d, m), (rng.random((1, m)) < 0.5).astype(float))
+    X = rng.uniform(20.0, 60.0, (d, m))
+    z = rng.uniform(20.0, 30.0, m) * rng.choice([-1.0, 1.0], m)
+    w = np.full((d, 1), 1.0 / d)
+    b = np.array(0.0)
+    X = X * (z / (w.T @ X))[0]                       # scale each column to hit z exactly
+    return (w, b, X, (z > 0).astype(float)[None, :])
+
+
+def draw_three_layer(rng):
+    m = int(rng.choice([1, 3, 5]))
+    return (_normal(rng, 4, m), (rng.random((1, m)) < 0.5).astype(float),
+            _normal(rng, 5, 4), _normal(rng, 5, 1), _normal(rng, 3, 5), _normal(rng, 3, 1),
+            _normal(rng, 1, 3), _normal(rng, 1, 1))
+
+
 def draw_relu(rng):
     return (_normal(rng, _n(rng), _d(rng) + 1),)
 
@@ -129,6 +162,13 @@ def draw_conv_batch(rng):
     return (np.concatenate([x, _normal(rng, *x.shape)]), w, b)
 
 
+def draw_conv_square_channels(rng):
+    """as many filters as input channels (2), so a channel/filter index mix-up keeps shapes."""
+    n = _n(rng)
+    return (_normal(rng, n, 2, 4, int(rng.choice([3, 4]))), _normal(rng, 2, 2, 3, 3),
+            _normal(rng, 2))
+
+
 def draw_pool_distinct(rng):
     n, c = _n(rng), int(rng.choice([1, 2]))
     return (_normal(rng, n, c, 4, 4),)
@@ -168,6 +208,16 @@ def draw_scores_overflow(rng):
     """logits ~1e3 with one above 710, where exp overflows in float64."""
     x, y = draw_scores(rng, 1e3)
     x[0, 0] = abs(x[0, 0]) + 800.0
+    return (x, y)
+
+
+def draw_scores_confident(rng):
+    """one example, its label's logit 12 to 60 above the rest: p_label rounds to 1."""
+    c = int(rng.choice([2, 3, 5]))
+    y = rng.integers(0, c, size=1)
+    x = -rng.uniform(12.0, 60.0, size=(1, c))
+    x[0, y[0]] = rng.standard_normal()
+    x[0] += x[0, y[0]] * (x[0] != x[0, y[0]])
     return (x, y)
 
 
@@ -257,6 +307,28 @@ def _loss(f):
     return dict(zip(("forward", "backward"), course_loss(f)))
 
 
+def _with_input(backward):
+    """Course layers whose backward wants the input instead of the cache."""
+    return lambda g, x: (backward(g, x),)
+
+
+def _logistic():
+    return dict(forward=lambda w, b, X, Y: np.asarray(C.logistic_propagate(w, b, X, Y)[0]),
+                backward=lambda g, w, b, X, Y: tuple(
+                    g * d for d in C.logistic_propagate(w, b, X, Y)[1]) + (None, None))
+
+
+def _three_layer(bugs):
+    return dict(forward=lambda *a: np.asarray(C.three_layer_cost(*a)[0]),
+                backward=lambda g, *a: (None, None) + tuple(
+                    g * d for d in C.three_layer_cost(*a, bugs=bugs)[1]))
+
+
+THREE = ("X", "Y", "W1", "b1", "W2", "b2", "W3", "b3")
+COURSERA_GC = ("Coursera 'Improving Deep Neural Networks' week 1 Gradient Checking "
+               "(backward_propagation_n), quoted in bighuang624/Andrew-Ng-Deep-Learning-notes#10")
+
+
 def _dropout(backward):
     fwd = lambda x: C.dropout_forward(x, 0.6, 123)[0]            # noqa: E731
     return dict(forward=fwd,
@@ -321,6 +393,17 @@ CORRECT = [
           note="x ~ 1e8, w ~ 1e-8", **_layer(C.affine_forward, C.affine_backward)),
     _case("affine@1e-8", lambda r: draw_affine(r, 1e-8), ("x", "w", "b"), SOL,
           note="x ~ 1e-8, w ~ 1e8", **_layer(C.affine_forward, C.affine_backward)),
+    _case("sigmoid", draw_sigmoid, ("x",), RNN + " (stable sigmoid; s (1 - s) backward)",
+          **_layer(C.sigmoid_forward, C.sigmoid_backward)),
+    _case("sigmoid@saturated", lambda r: draw_sigmoid(r, 20.0, 35.0), ("x",), RNN,
+          **_layer(C.sigmoid_forward, C.sigmoid_backward)),
+    _case("logistic_propagate", draw_logistic, ("w", "b", "X", "Y"),
+          "Coursera 'Neural Networks and Deep Learning' week 2 propagate()", **_logistic()),
+    _case("logistic_propagate@saturated", lambda r: draw_logistic(r, True),
+          ("w", "b", "X", "Y"), "Coursera week 2 propagate() on pixel-scale X",
+          note="z = w^T X = +-20..30, labels agree: A - Y keeps ~3 digits", **_logistic()),
+    _case("three_layer_net", draw_three_layer, THREE, COURSERA_GC + " (fixed)",
+          **_three_layer(False)),
     _case("relu(dout*(x>0))", draw_relu, ("x",),
           "cs231n relu_backward quoted in github.com/exacity/deeplearningbook-chinese/issues/127",
           **_layer(C.relu_forward, C.relu_backward_mask)),
@@ -391,6 +474,8 @@ CORRECT = [
           STAFF + "; cs231n.github.io#274 (svm.ipynb inline question: kinks)",
           **_loss(C.svm_loss)),
     _case("softmax_loss", draw_scores, ("x", "y"), STAFF, **_loss(C.softmax_loss)),
+    _case("softmax_loss@batch1-confident", draw_scores_confident, ("x", "y"), STAFF,
+          note="gradients ~1e-6..1e-26 next to a loss of ~1e-6", **_loss(C.softmax_loss)),
     _case("softmax_loss@1e3", lambda r: draw_scores(r, 1e3), ("x", "y"), STAFF,
           note="logits ~1e3: probabilities exactly 0/1", **_loss(C.softmax_loss)),
     _case("linear_svm(W)", draw_linear_svm, ("W", "X", "y"),
@@ -429,6 +514,18 @@ CORRECT = [
 ]
 
 BUGGY = [
+    _case("affine: db = mean", draw_affine_batch, ("x", "w", "b"), "kvfrans/notes#5",
+          bug="bias gradient averaged over the batch instead of summed", cause=("factor",),
+          **_layer(C.affine_forward, B.affine_backward_db_mean)),
+    _case("sigmoid: derivative from the input", draw_sigmoid, ("x",),
+          "BoltzmannEntropy/interviews.ai#15 (and #4)", bug="x (1 - x) with x the input",
+          forward=lambda x: C.sigmoid(x), backward=_with_input(B.sigmoid_backward_from_input)),
+    _case("sigmoid: sigmoid(1 - sigmoid(dz))", draw_sigmoid, ("x",),
+          "yizt/numpy_neural_network#3", bug="backward ignores the input and grad_output's "
+                                            "linearity", cause=("linear", "grad_output"),
+          forward=lambda x: C.sigmoid(x), backward=_with_input(B.sigmoid_backward_yizt)),
+    _case("three_layer_net: planted dW2 x2, db1 x4", draw_three_layer, THREE, COURSERA_GC,
+          bug="dW2 twice too large, db1 four times", **_three_layer(True)),
     _case("relu: relu2deriv(output >= 0)", draw_relu_mixed, ("x",),
           "iamtrask/Grokking-Deep-Learning PR #13", bug="gradient passes through dead units", **_layer(C.relu_forward, B.relu_backward_from_output_ge)),
     _case("relu: forward clips x in place", draw_relu_mixed, ("x",),
@@ -475,7 +572,10 @@ BUGGY = [
           **_conv(B.conv_backward_pad_slice, stride=1, pad=0)),
     _case("conv: dx window '=' not '+='", draw_conv, ("x", "w", "b"), "generic",
           bug="overlapping windows overwrite", **_conv(B.conv_backward_assign)),
-    _case("conv: dw from sample 0", draw_conv_batch, ("x", "w", "b"), "generic",
+    _case("conv: dx to channel m (filter index)", draw_conv_square_channels, ("x", "w", "b"),
+          "NervanaSystems/neon#111", bug="input gradient written to the filter's channel",
+          **_conv(B.conv_backward_channel_index)),
+    _case("conv: dw from sample 0", draw_conv_batch, ("x", "w", "b"), "cf. vaibhavnaagar/cnn#1",
           bug="batch sum forgotten in dw", **_conv(B.conv_backward_first_sample_dw)),
     _case("max_pool: '=' not '+=' (overlapping)", draw_pool_distinct, ("x",), SOL,
           bug="a max shared by two windows keeps one window's gradient",

@@ -60,6 +60,52 @@ def dropout_backward(dout, cache):
     return dout * cache
 
 
+def sigmoid_forward(x):
+    s = sigmoid(x)
+    return s, s
+
+
+def sigmoid_backward(dout, cache):
+    """dx = dout * s (1 - s) from the cached output (the course's hint)."""
+    return dout * cache * (1 - cache)
+
+
+def logistic_propagate(w, b, X, Y):
+    """Coursera "Neural Networks and Deep Learning", week 2 ``propagate`` (one example per
+    column): A = sigmoid(w^T X + b), cross-entropy cost, dw = X (A - Y)^T / m,
+    db = sum(A - Y) / m. Returns (cost, (dw, db))."""
+    m = X.shape[1]
+    A = 1 / (1 + np.exp(-(w.T @ X + b)))
+    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+    dz = np.real(A) - Y
+    return cost, (X @ dz.T / m, np.sum(dz) / m)
+
+
+def three_layer_cost(X, Y, W1, b1, W2, b2, W3, b3, bugs=False):
+    """Coursera "Improving Deep Neural Networks", week 1 "Gradient Checking":
+    LINEAR -> RELU -> LINEAR -> RELU -> LINEAR -> SIGMOID, logistic cost, columns are
+    examples. ``bugs=True`` plants the assignment's own two mistakes (dW2 * 2, db1 * 4/m),
+    as quoted in bighuang624/Andrew-Ng-Deep-Learning-notes#10."""
+    m = X.shape[1]
+    Z1 = W1 @ X + b1
+    A1 = np.maximum(0, Z1)
+    Z2 = W2 @ A1 + b2
+    A2 = np.maximum(0, Z2)
+    Z3 = W3 @ A2 + b3
+    A3 = 1 / (1 + np.exp(-Z3))
+    cost = np.sum(-Y * np.log(A3) - (1 - Y) * np.log(1 - A3)) / m
+    if np.iscomplexobj(cost):
+        return cost, None
+    dZ3 = A3 - Y
+    dW3, db3 = dZ3 @ A2.T / m, dZ3.sum(axis=1, keepdims=True) / m
+    dZ2 = (W3.T @ dZ3) * (A2 > 0)
+    dW2, db2 = dZ2 @ A1.T / m * (2 if bugs else 1), dZ2.sum(axis=1, keepdims=True) / m
+    dZ1 = (W2.T @ dZ2) * (A1 > 0)
+    dW1 = dZ1 @ X.T / m
+    db1 = dZ1.sum(axis=1, keepdims=True) * ((4 if bugs else 1) / m)
+    return cost, (dW1, db1, dW2, db2, dW3, db3)
+
+
 # ---------------------------------------------------------------- normalisation
 
 
