@@ -186,7 +186,7 @@ def test_buggy_twin_really_differs_from_its_correct_layer(case):
                                              "svm_loss", "softmax_loss")), case.name
 
 
-# ---------------------------------------------------------------- an oracle independent of check_layer
+# ---------------------------------------------------------------- an oracle without check_layer
 
 # Regimes plain central differences cannot resolve (ties, kinks, saturation, 1e16 outputs):
 # those rows were checked by hand (mpmath, complex step; see tests/realworld/FINDINGS.md).

@@ -9,7 +9,7 @@ below recompute the cache inside ``backward``, exactly as a user would wrap thei
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -50,7 +50,7 @@ class Case:
         return f"Case({self.name!r}, {kind})"
 
 
-def course_layer(layer_forward, layer_backward, n_grads=None, extra=(), nones=()):
+def course_layer(layer_forward, layer_backward, extra=(), nones=()):
     """Wrap ``layer_forward(*inputs, *extra) -> (out, cache)`` / ``layer_backward(dout, cache)``.
 
     ``nones``: positions of inputs that get ``None`` (integer indices, masks); the course

@@ -527,7 +527,8 @@ BUGGY = [
     _case("three_layer_net: planted dW2 x2, db1 x4", draw_three_layer, THREE, COURSERA_GC,
           bug="dW2 twice too large, db1 four times", **_three_layer(True)),
     _case("relu: relu2deriv(output >= 0)", draw_relu_mixed, ("x",),
-          "iamtrask/Grokking-Deep-Learning PR #13", bug="gradient passes through dead units", **_layer(C.relu_forward, B.relu_backward_from_output_ge)),
+          "iamtrask/Grokking-Deep-Learning PR #13", bug="gradient passes through dead units",
+          **_layer(C.relu_forward, B.relu_backward_from_output_ge)),
     _case("relu: forward clips x in place", draw_relu_mixed, ("x",),
           "public cs231n-style layers.py (index id 20181422954, repository not named)",
           bug="forward mutates its input; the cached x has no negatives, so dx passes "
