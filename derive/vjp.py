@@ -97,7 +97,7 @@ _MODULES = [{"Heaviside": _heaviside, "sign": _sign, "DiracDelta": _dirac}, "mpm
 # ---------------------------------------------------------------- symbols and caching
 
 
-def symbolic_inputs(names, shapes, constants=None):
+def symbolic_inputs(names, shapes, constants=None, *, _sep=","):
     """SymPy stand-ins for the inputs: an array of real symbols per differentiated input.
 
     A 1-D input of shape ``(n,)`` becomes a column ``Matrix`` ``(n, 1)``, a 2-D input a
@@ -124,7 +124,8 @@ def symbolic_inputs(names, shapes, constants=None):
             out.append(_as_container(vals, arr.shape))
             continue
         idx = np.ndindex(*shape)
-        syms = [sympy.Symbol(f"{name}[{','.join(map(str, i))}]", real=True) for i in idx]
+        form = "{}[{}]" if _sep == "," else "{}{}"
+        syms = [sympy.Symbol(form.format(name, _sep.join(map(str, i))), real=True) for i in idx]
         out.append(_as_container(syms, shape))
     return out
 
@@ -193,7 +194,9 @@ def _compile(sympy_forward, names, shapes, constants):
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    args = symbolic_inputs(names, shapes, constants)
+    # symbols named as identifiers: lambdify renames any other name with subs, which
+    # re-evaluates every Max of a pooling layer (minutes for a 3x3 window)
+    args = symbolic_inputs([f"_{k}_" for k in range(len(names))], shapes, constants, _sep="_")
     try:
         out = sympy_forward(*args)
     except (TypeError, ValueError, sympy.ShapeError, IndexError) as exc:
