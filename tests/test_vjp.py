@@ -102,7 +102,7 @@ BUGS = [
     ("wrong only when saturated (~1e-13)", "sigmoid",
      lambda g, z: (g * np.where(np.abs(z) > 25, 0.0, _sig(z) * _sig(-z)),), saturated, "tiny"),
     ("flipped kernel", "conv1d", _conv_flipped, None, ""),
-    ("gradient to the smaller", "maxpool", _maxpool_to_loser, None, ""),
+    ("gradient to the smaller", "max_pool1d", _maxpool_to_loser, None, ""),
     ("repeated indices overwrite", "embedding", _embedding_overwrite, None, ""),
 ]
 
