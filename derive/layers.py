@@ -200,12 +200,30 @@ def _conv2d(x, w, b, *, stride=1, padding=0):
     return y
 
 
+class _WindowMax(sympy.Function):
+    """max of a pooling window, left unevaluated: SymPy's ``Max`` compares its arguments
+    pairwise on every construction, and differentiating a k-way ``Max`` builds k more
+    (17 s for one 3x3 overlapping pool). The derivative in argument ``a`` is the product
+    of ``Heaviside(a - b)`` over the others: 1 where ``a`` is the strict maximum, a kink
+    (refused by the check) at a tie."""
+
+    @classmethod
+    def eval(cls, *args):
+        return None
+
+    def fdiff(self, argindex=1):
+        a = self.args[argindex - 1]
+        return sympy.Mul(*[sympy.Heaviside(a - b) for k, b in enumerate(self.args) if k != argindex - 1])
+
+    _imp_ = staticmethod(lambda *args: max(args))  # what lambdify evaluates
+
+
 def _max_pool2d(x, *, kernel_size=2, stride=2):
     N, C, H, W = x.shape
     k = kernel_size
     y = np.empty((N, C, (H - k) // stride + 1, (W - k) // stride + 1), dtype=object)
     for n, c, i, j in np.ndindex(y.shape):
-        y[n, c, i, j] = Max(*x[n, c, stride * i:stride * i + k, stride * j:stride * j + k].ravel())
+        y[n, c, i, j] = _WindowMax(*x[n, c, stride * i:stride * i + k, stride * j:stride * j + k].ravel())
     return y
 
 
