@@ -397,8 +397,9 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
                          [x if x.dtype.kind in "iub" else None for x in inputs])
         probe_shape = probe.out_shape
     g = rng.standard_normal(probe_shape) if grad_output is None else np.asarray(grad_output, float)
-    try:
-        grads = backward(g, *[x.copy() for x in inputs])
+    g_given = g.copy()  # backward gets a copy: one that writes into grad_output in place
+    try:                # must not change the reference (course LSTMs do dnext_c += ...)
+        grads = backward(g_given, *[x.copy() for x in inputs])
     except Exception as exc:  # noqa: BLE001 - a crash at a drawn shape is a failed check
         shapes = ", ".join(f"{n}{x.shape}" for n, x in zip(names, inputs))
         return VJPReport(False, 0, (), {}, (f"backward raised {type(exc).__name__}: {exc} "
@@ -476,6 +477,9 @@ def check_backward(sympy_forward, backward, inputs, *, forward=None, grad_output
             entries += [Mismatch(name, tuple(int(k) for k in i), float(gr[i]), float(r[i]), float(t[i]))
                         for i in zip(*np.nonzero(wrong))]
             diagnoses[name] = (int(wrong.sum()), size, _diagnose(gr, r, wrong))
+    if not np.array_equal(g_given, g):
+        problems.append("note: backward modified grad_output in place (the caller's array "
+                        "changes; harmless only if the caller never reuses it)")
     return VJPReport(not entries, n_var, tuple(entries), diagnoses, tuple(problems))
 
 

@@ -299,3 +299,19 @@ def test_the_cli_prints_every_new_layer(capsys):
         assert main(["latex", "--layer", name]) == 0
         assert r"\begin{aligned}" in capsys.readouterr().out
     assert "maxpool," not in listed
+
+
+def test_a_backward_writing_into_grad_output_is_judged_on_the_original_and_noted():
+    """Course LSTMs do ``dnext_c += ...`` on the caller's array: the reference must use
+    the grad_output as drawn, and the report says the array was modified."""
+    rng = np.random.default_rng(2)
+    inputs = draw_inputs("lstm_step", rng, D=2, H=2, N=2)
+
+    def in_place(g, *xs):
+        out = _sequence.lstm_step_back(g.copy(), *xs)
+        g += 1.0  # the side effect, after a correct computation
+        return out
+
+    report = LAYERS["lstm_step"].check(inputs, backward=in_place)
+    assert report.ok and "modified grad_output in place" in str(report)
+    assert "in place" not in str(LAYERS["lstm_step"].check(inputs))
