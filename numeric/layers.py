@@ -152,7 +152,7 @@ class Layer:
     @property
     def differentiable(self) -> tuple:
         """True for each input whose gradient ``backward`` returns."""
-        return tuple(not (d == "mask" or d.startswith("index:")) for d in self.domains)
+        return tuple(not (d in ("mask", "binary") or d.startswith("index:")) for d in self.domains)
 
     def __call__(self, *inputs):
         return self.forward(*inputs)
