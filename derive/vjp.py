@@ -2,7 +2,13 @@
 
 The user gives the forward a second time, as a SymPy function of symbolic arrays of
 small concrete shape (2-D inputs arrive as a ``sympy.Matrix`` of real symbols, 1-D
-inputs as a column ``Matrix``). For a point ``x`` and a random ``v`` (the grad_output),
+inputs as a column ``Matrix``, inputs of 3 or more dimensions -- an image batch
+``(N, C, H, W)``, a kernel -- as a NumPy array of dtype ``object`` holding the symbols,
+so that slicing, broadcasting and ``.sum(axis=...)`` read as on floats; see
+:func:`symbolic_inputs`). The forward returns an expression, a ``Matrix``, an array or
+a tuple of same-shape arrays (stacked, as ``np.stack`` would). Only the nonzero entries
+of the Jacobian are derived, so a conv layer at x (2, 2, 4, 4), w (3, 2, 3, 3) takes 1
+to 4 s the first time and ~10 ms per further point. For a point ``x`` and a random ``v`` (the grad_output),
 the reference is ``d/dx sum(v * f(x))``, differentiated exactly and evaluated with
 40 significant digits; each entry of the user's gradient must agree with it to
 ``ulps`` (64) ulps of the *magnitude of the summed terms*
