@@ -252,7 +252,7 @@ def _spatial_batch_norm(x, gamma, beta):
 def _group_norm(x, gamma, beta, *, groups=2):
     N, C, H, W = x.shape
     size = C // groups
-    sets = [[(n, c, h, w) for c, h, w in np.ndindex(size, H, W) for c in [c + g * size]]
+    sets = [[(n, g * size + c, h, w) for c, h, w in np.ndindex(size, H, W)]
             for n in range(N) for g in range(groups)]
     return _channel_affine(_normalize_groups(x, sets), gamma, beta)
 
