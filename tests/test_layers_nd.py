@@ -62,7 +62,7 @@ def test_every_configuration_matches_the_exact_vjp_and_finite_differences(name, 
 
 @pytest.mark.parametrize("params", [dict(padding=0), dict(padding=1), dict(stride=2, padding=1)])
 def test_conv2d_at_the_issue_shape(params):
-    """x (2, 2, 4, 4), w (3, 2, 3, 3): 121 checked entries (tests/README figures: 1-4 s cold)."""
+    """x (2, 2, 4, 4), w (3, 2, 3, 3): 121 checked entries (1-4 s to derive; docs/custom-layers.md, Limits)."""
     rng = np.random.default_rng(5)
     inputs = [rng.normal(size=(2, 2, 4, 4)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3)]
     report = LAYERS["conv2d"].configure(**params).check(inputs)
