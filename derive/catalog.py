@@ -92,6 +92,16 @@ def parse_pair(text, argument: str = "pair") -> tuple:
             if alias.replace("_", "") == key:
                 return pair
         raise UsageError(argument, "output+loss (e.g. sigmoid+cross_entropy)", repr(text))
+    if len(parts) > 2 and "+" not in text:  # "sigmoid cross entropy": find the split
+        from numeric._registry import resolve
+
+        outputs, losses = _attr(_KINDS["output"][0], {}), _attr(_KINDS["loss"][0], {})
+        for k in range(1, len(parts)):
+            o = resolve(outputs, " ".join(parts[:k]), _attr(_KINDS["output"][1], {}))
+            c = resolve(losses, " ".join(parts[k:]), _attr(_KINDS["loss"][1], {}))
+            if o and c:
+                parts = [o, c]
+                break
     if len(parts) != 2:
         raise UsageError(argument, "one output and one loss, output+loss", repr(text))
     pair = (canonical("output", parts[0], argument), canonical("loss", parts[1], argument))

@@ -161,9 +161,10 @@ def _check_budget(args, sizes, pairs, net_sizes, net_pair, say):
         if small is not None:
             fits.append("--network " + ",".join(map(str, small)))
     else:
-        for top in range(max(sizes) - 1, 0, -1):
-            smaller = tuple(q for q in sizes if q <= top)
-            if smaller and estimate_verify(network=net_sizes, **{**request, "sizes": smaller}
+        lowest = 2 if ("softmax", "cross_entropy") in pairs else 1
+        for top in range(max(sizes) - 1, lowest - 1, -1):
+            smaller = tuple(q for q in sizes if lowest <= q <= top) or (top,)
+            if estimate_verify(network=net_sizes, **{**request, "sizes": smaller}
                                            ).total <= budget:
                 fits.append("--sizes " + ",".join(map(str, smaller)))
                 break

@@ -437,8 +437,8 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     _claims.require_extras("sklearn", "matplotlib",
                            *(("latex2mathml",) if args.format == "html" else ()))
-    out = _check_destination(args.out, args.format, args.lang, args.force)  # before the checks
     estimate = _claims.check_budget(None, args.budget, extra=_FIGURE_SECONDS)
+    out = _check_destination(args.out, args.format, args.lang, args.force)  # before the checks
     say = _claims.progress_printer(args.quiet)
     say(f"{len(_claims.CHECKS)} checks and {len(FIGURES)} figures, about {estimate:.0f} s "
         "(from measured costs)")
