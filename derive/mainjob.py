@@ -125,7 +125,6 @@ def _parse_network(args):
     args.hidden = canonical("activation", args.hidden, "hidden")
     get_activation(args.hidden)
     pair = parse_pair(args.network_pair, "network-pair")
-    assert pair in PAIRS
     if pair == ("softmax", "cross_entropy") and sizes[-1] < 2:
         raise UsageError("network", "an output width >= 2 for softmax+cross_entropy (at width 1 "
                          "a = 1, so ln(1 - a) is infinite)", repr(args.network))
