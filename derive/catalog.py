@@ -72,7 +72,8 @@ def canonical(kind: str, name, argument: str | None = None) -> str:
     got = repr(name) if isinstance(name, str) and name.strip() else "an empty name"
     close = suggest(name, names, aliases) if isinstance(name, str) and name.strip() else []
     hint = "; did you mean %s?" % " or ".join(close) if close else ""
-    raise UsageError(argument or kind, "one of " + ", ".join(shown), got + hint)
+    what = "an activation, one of " if kind == "activation" else "one of "
+    raise UsageError(argument or kind, what + ", ".join(shown), got + hint)
 
 
 def parse_pair(text, argument: str = "pair") -> tuple:
