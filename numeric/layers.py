@@ -383,7 +383,8 @@ _LAYERS = (
 LAYERS: dict = {layer.name: layer for layer in _LAYERS}
 LAYER_NAMES: tuple = tuple(LAYERS)
 #: older names still accepted by :func:`get_layer`; output always uses the canonical name.
-ALIASES: dict = {"maxpool": "max_pool1d"}
+ALIASES: dict = {"maxpool": "max_pool1d", "max_pool": "max_pool1d"}
+LAYER_ALIASES = ALIASES  # the name derive.catalog looks for
 
 
 def get_layer(name) -> Layer:
@@ -396,6 +397,4 @@ def get_layer(name) -> Layer:
     ...
     ValueError: layer: unknown layer 'conv3d'; known: attention, batch_norm, ...
     """
-    if isinstance(name, str):
-        name = ALIASES.get(name, name)
-    return lookup(LAYERS, name, Layer, "layer", "layer")
+    return lookup(LAYERS, name, Layer, "layer", "layer", aliases=ALIASES)
