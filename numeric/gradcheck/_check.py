@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,7 +27,7 @@ _MARK = {"wrong": 1, "kink": 2, "inaccurate": 3, "unresolved": 4}
 
 def check_layer(forward, backward, inputs, *, names=None, rng=None, mode="auto",
                 max_full=10_000, n_directions=3, ulps=32, allow_float32=False, strict=False,
-                allow_unresolved=False, batch_axis=-1, budget=2_000,
+                allow_unresolved=False, batch_axis=-1, budget=2_000, time_budget=10.0,
                 progress=None) -> GradientReport:
     """Check ``backward`` against numeric derivatives of ``forward``; return a report.
 
@@ -40,7 +41,9 @@ def check_layer(forward, backward, inputs, *, names=None, rng=None, mode="auto",
     ``grad_output = 1`` so the printed values are the gradient itself); ``mode``
     (``"auto"``: every entry up to ``max_full`` checked entries, else ``n_directions``
     random directions per input with wrong entries localised by group testing within
-    ``budget`` forward calls; ``"full"``; ``"directions"``); ``ulps`` (rounding allowance);
+    ``budget`` forward calls; also when the entry-by-entry check is estimated, from the
+    time of one forward call, to take over ``time_budget`` seconds; ``"full"``;
+    ``"directions"``); ``ulps`` (rounding allowance);
     ``allow_float32`` (upcast low-precision inputs, said in the report); ``strict``
     (inaccurate entries fail too); ``allow_unresolved`` (unresolved entries do not fail);
     ``batch_axis`` (axis of examples, for the diagnosis: -1 one example per column, 0
@@ -61,7 +64,7 @@ def check_layer(forward, backward, inputs, *, names=None, rng=None, mode="auto",
     False
     """
     opts = _options(inputs, names, rng, mode, max_full, n_directions, ulps, allow_float32,
-                    strict, allow_unresolved, batch_axis, budget, progress)
+                    strict, allow_unresolved, batch_axis, budget, time_budget, progress)
     with _one_blas_thread():
         return _Check(forward, backward, inputs, **opts).run()
 
@@ -83,7 +86,7 @@ def assert_layer_gradients(forward, backward, inputs, **options) -> GradientRepo
 
 
 def _options(inputs, names, rng, mode, max_full, n_directions, ulps, allow_float32, strict,
-             allow_unresolved, batch_axis, budget, progress):
+             allow_unresolved, batch_axis, budget, time_budget, progress):
     def bad(arg, want, got):
         return f"{arg}: expected {want}, got {got!r}"
 
@@ -107,6 +110,9 @@ def _options(inputs, names, rng, mode, max_full, n_directions, ulps, allow_float
             raise ValueError(bad(arg, f"an int >= {lo}", val))
     if isinstance(ulps, bool) or not isinstance(ulps, Real) or not ulps >= 1:
         raise ValueError(bad("ulps", "a number >= 1", ulps))
+    if isinstance(time_budget, bool) or not isinstance(time_budget, Real) or \
+            not time_budget > 0:
+        raise ValueError(bad("time_budget", "a number of seconds > 0", time_budget))
     for arg, val in (("allow_float32", allow_float32), ("strict", strict),
                      ("allow_unresolved", allow_unresolved)):
         if not isinstance(val, (bool, np.bool_)):
@@ -131,7 +137,7 @@ def _options(inputs, names, rng, mode, max_full, n_directions, ulps, allow_float
                     ulps, Integral) else int(ulps), allow_float32=bool(allow_float32),
                 strict=bool(strict), allow_unresolved=bool(allow_unresolved),
                 axes=list(axes) if isinstance(batch_axis, (list, tuple)) else batch_axis,
-                budget=int(budget), progress=progress)
+                budget=int(budget), time_budget=float(time_budget), progress=progress)
 
 
 def _one_blas_thread():
@@ -166,11 +172,13 @@ class _Check:
     """One run of :func:`check_layer` (state shared by its steps)."""
 
     def __init__(self, forward, backward, inputs, *, names, rng, mode, max_full, n_directions,
-                 ulps, allow_float32, strict, allow_unresolved, axes, budget, progress):
+                 ulps, allow_float32, strict, allow_unresolved, axes, budget, time_budget,
+                 progress):
         self.notes, self.problems = [], []
         self.rng, self.mode, self.max_full, self.n_dir = rng, mode, max_full, n_directions
         self.ulps, self.strict, self.allow_unresolved = ulps, strict, allow_unresolved
-        self.axes, self.budget = axes, budget
+        self.axes, self.budget, self.time_budget = axes, budget, time_budget
+        self.t_call = 0.0
         self.progress = Progress(progress)
         prepared = []
         for k, (name, x) in enumerate(zip(names, inputs)):
@@ -206,7 +214,9 @@ class _Check:
         L = self.layer
         try:
             f0 = L.forward(L.inputs, check=True)
+            t = time.perf_counter()
             f1 = L.forward(L.inputs)
+            self.t_call = time.perf_counter() - t
         except UserCodeError as exc:
             return self.fail(str(exc))
         if L.mutated:
@@ -275,7 +285,14 @@ class _Check:
                      for k in checked}
         ev = M.Evaluator(L, v, f0=f0)
         total = sum(L.inputs[k].size for k in checked)
-        directional = self.mode == "directions" or (self.mode == "auto" and total > self.max_full)
+        estimate = total * self.t_call  # one complex-step call an entry, at best
+        directional = self.mode == "directions" or (self.mode == "auto" and (
+            total > self.max_full or estimate > self.time_budget))
+        if self.mode == "auto" and total <= self.max_full and estimate > self.time_budget:
+            self.notes.append(f"an entry-by-entry check would take ~{estimate:.0f} s ({total} "
+                              f"entries, {self.t_call * 1e3:.1f} ms a forward call): checked "
+                              "along random directions instead (mode='full' insists; "
+                              "time_budget= raises the limit)")
         if directional:
             results.update(self._directions(ev, checked, g0))
         else:
@@ -384,7 +401,21 @@ class _Check:
                 if k in why:
                     del sweeps[k]
         quick = {}
-        if any(k not in sweeps for k in checked):
+        rd = [k for k in checked if k not in sweeps]
+        rd_cost = 2.5 * sum(L.inputs[k].size for k in rd) * self.t_call
+        if rd and self.mode == "auto" and rd_cost > self.time_budget:
+            self.notes.append(f"real differences entry by entry would take ~{rd_cost:.0f} s "
+                              f"({self.t_call * 1e3:.1f} ms a forward call): "
+                              f"{', '.join(self.names[k] for k in rd)} checked along random "
+                              "directions instead (mode='full' insists)")
+            results = self._directions(ev, rd, g0)
+            for k in rd:
+                results[k].notes.append(f"complex step not usable: {why[k]}")
+            rest = [k for k in checked if k not in rd]
+            if rest:
+                results.update(self._full(ev, rest, g0))
+            return results
+        if rd:
             self._forward_noise(ev)
         for k in checked:
             if k not in sweeps:
@@ -596,12 +627,12 @@ class _Check:
                 continue
             res.method = "random directions, then group testing"
             found, complete = localise(ev, k, g0[k], self.ulps, self.rng, self.budget,
-                                       self.progress)
+                                       self.progress, self.time_budget)
             res.notes.append(f"a random direction disagreed; {len(found)} entries localised by "
                              f"group testing" + ("" if complete else
-                                                 f" (stopped at 100 found or the budget of "
-                                                 f"{self.budget} forward calls: the list is a "
-                                                 "sample)"))
+                                                 f" (stopped at 100 found, {self.budget} forward "
+                                                 f"calls or {self.time_budget:g} s: the list "
+                                                 "is a sample)"))
             res.sample = not complete
             try:
                 d, A, F = M.complex_sweep(ev, k, found)

@@ -7,10 +7,13 @@ whether that half holds a wrong entry (one call); a half that passes clears all 
 entries at once, and when the first half passes the second is known to fail without a
 call. About ``2 k log2(P / k)`` calls find ``k`` wrong entries among ``P``, against ``P``
 for the entry-by-entry check. The work is capped by ``budget`` forward calls; the list
-is then a sample, and the report says so; so it is after 100 wrong entries.
+(or ``time_budget`` seconds) is then a sample, and the report says so; so it is after
+100 wrong entries.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
@@ -47,18 +50,19 @@ def directions_fail(ev, k, g, ulps, rng, n):
     return False
 
 
-def localise(ev, k, g, ulps, rng, budget, progress):
+def localise(ev, k, g, ulps, rng, budget, progress, time_budget=float("inf")):
     """Entries of input ``k`` holding a wrong value, by group testing.
 
     Returns (entries found, complete): ``complete`` is False when ``budget`` forward calls
     ran out before every failing group was split down to single entries.
     """
-    start = ev.n_evals
+    start, t0 = ev.n_evals, time.monotonic()
     found = []
     stack = [(np.arange(g.size), True)]  # (set, known to fail)
     while stack:
         S, fails = stack.pop()
-        if ev.n_evals - start >= budget or len(found) >= _SAMPLE:
+        if ev.n_evals - start >= budget or len(found) >= _SAMPLE or \
+                time.monotonic() - t0 > time_budget:
             return sorted(found), False
         if not fails:
             u = np.zeros(g.size)
