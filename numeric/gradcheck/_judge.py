@@ -139,7 +139,7 @@ def examine(ev, layer, items, rng, ulps, progress, checked=None):
         # relative discrepancies only while the numeric value keeps away from 0
         dref = d0 if 4 * abs(g0 - d0) <= 0.5 * abs(d0) else 0.0
         r0 = _rel(g0, d0, dref)
-        verdict, delta = None, None
+        verdict = None
         for level in sorted(_LEVELS + (2.0 ** -44, 2.0 ** -52), reverse=True):
             S = np.concatenate([[-1.0, 1.0], rng.uniform(-1, 1, _FIRST - 2)])
             pairs = [_at(ev, layer, u, level * t, k, i) for t in S]
@@ -170,7 +170,7 @@ def examine(ev, layer, items, rng, ulps, progress, checked=None):
             S = np.concatenate([S, more])
             R = np.array(R + [_rel(g, d, dref) for g, d in extra])
             cells = len({g for g, _ in pairs + extra} | {g0})
-            verdict, delta = _rounding_test(S, R, r0, d0, dref, level, cells), level
+            verdict = _rounding_test(S, R, r0, d0, dref, level, cells)
             break
         if verdict is None:
             verdict = ("wrong", "no perturbation keeps the numeric value within 50%: not a "
