@@ -74,9 +74,9 @@ class FullCheck:
         # ... and, for an input whose true gradient is 0 throughout (one key in attention),
         # the other inputs' gradients in output units, |d| times the input's spread (never
         # its size: beta = 1e16 + b has no spread, and would drown everything else)
-        spread = {k: spread(L.inputs[k]) for k in checked}
-        out_scale = max((grad_scale[k] * spread[k] for k in checked), default=0.0)
-        floor = {k: ulps * M.EPS * max(grad_scale[k], out_scale / spread[k]) for k in checked}
+        spreads = {k: spread(L.inputs[k]) for k in checked}
+        out_scale = max((grad_scale[k] * spreads[k] for k in checked), default=0.0)
+        floor = {k: ulps * M.EPS * max(grad_scale[k], out_scale / spreads[k]) for k in checked}
         results, cands, numeric, tols = {}, [], {}, {}
         for k in checked:
             x = L.inputs[k]
