@@ -208,7 +208,9 @@ class FullCheck:
         for k, i in [c for c in order if c not in verdicts][:J._EXAMINE]:
             verdicts.update(J.examine(ev, self.layer, [(k, i, float(g0[k][i]),
                                                         float(numeric[k][i]))],
-                                      self.rng, self.ulps, self.progress, checked=list(g0)))
+                                      self.rng, self.ulps, self.progress, checked=list(g0),
+                                      scale={kk: f / (self.ulps * M.EPS)
+                                             for kk, f in floor.items()}))
             if verdicts[(k, i)][0] == "wrong":
                 break
         any_wrong = any(s == "wrong" for s, _ in verdicts.values())

@@ -102,7 +102,7 @@ def judge_complex(res, ev, k, g, sweep, minus, floor, ulps):
     return d, tol, cands
 
 
-def examine(ev, layer, items, rng, ulps, progress, checked=None):
+def examine(ev, layer, items, rng, ulps, progress, checked=None, scale=None):
     """Wrong or inaccurate? ``items``: list of (input k, entry i, analytic, numeric).
 
     Along one random line through the checked inputs, ``x (1 + s delta u)`` (``u = 1`` at
@@ -170,7 +170,8 @@ def examine(ev, layer, items, rng, ulps, progress, checked=None):
             S = np.concatenate([S, more])
             R = np.array(R + [_rel(g, d, dref) for g, d in extra])
             cells = len({g for g, _ in pairs + extra} | {g0})
-            verdict = _rounding_test(S, R, r0, d0, dref, level, cells)
+            verdict = _rounding_test(S, R, r0, d0, dref, level, cells,
+                                     (scale or {}).get(k, float("inf")))
             break
         if verdict is None:
             verdict = ("wrong", "no perturbation keeps the numeric value within 50%: not a "
@@ -200,7 +201,7 @@ def _rel(g, d, d0):
     return (g - d) / d if d0 != 0 and d != 0 else g - d
 
 
-def _rounding_test(S, R, r0, d0, dref, delta, cells=_POINTS):
+def _rounding_test(S, R, r0, d0, dref, delta, cells=_POINTS, scale=float("inf")):
     """Fit ``R = a + b S`` on the neighbours; jumps are the residuals. (status, note)."""
     X = np.stack([np.ones_like(S), S], axis=1)
     coef, *_ = np.linalg.lstsq(X, R, rcond=None)
@@ -215,9 +216,10 @@ def _rounding_test(S, R, r0, d0, dref, delta, cells=_POINTS):
         return ("wrong", f"the discrepancy at this point ({kind}{r0:.3g}) is not seen a hair "
                 f"away (there {kind}{a:.3g} +- {sd:.2g}): a branch taken at exactly this "
                 "point (0/0, x == 0, a tolerance mask)")
-    if d0 == 0 and rho > 0 and abs(a) <= 4 * rho:
+    if d0 == 0 and rho > 0 and abs(a) <= 4 * rho and abs(a) <= 1e-6 * scale:
         # a true 0 computed as a residue no larger than the backward's own rounding jumps
-        # there (the mean of a few float cells need not be 0 at steps of 2^-52)
+        # there (the mean of a few float cells need not be 0 at steps of 2^-52), and tiny
+        # next to the layer's gradients (``scale``): not a mask flipping a whole gradient
         return ("inaccurate", f"a rounding residue ({a:.2g}, jumps {rho:.2g}) where the true "
                 "value is 0")
     # wrong: steady, or a mean offset both statistically clear and larger than half the
@@ -233,6 +235,10 @@ def _rounding_test(S, R, r0, d0, dref, delta, cells=_POINTS):
                 f"discrepancy jumps (spread {sd:.2g} relative) and averages to zero under "
                 "tiny input perturbations; likely a cancellation in backward (e.g. 1 - s of "
                 "a saturated sigmoid: use sigmoid(-z))")
+    if sd > 1e-6 * scale:
+        return ("wrong", f"where the true value is 0, the analytic value jumps by {sd:.2g} "
+                "under tiny perturbations, far more than rounding could: a branch (a mask, a "
+                "threshold such as isclose) flipping")
     return ("inaccurate", f"a rounding residue (spread {sd:.2g}) where the true value is 0; "
             "it jumps and averages to zero under tiny input perturbations")
 
