@@ -26,7 +26,7 @@ REFUSED = [
     (["latex", "sigmoid+"], "OUTPUT"),
     (["latex", "sigmoid", "mse", "extra"], "unrecognized arguments"),
     (["latex", "--layer", ""], "--layer"),
-    (["latex", "--layer", "conv2d"], "--layer"),
+    (["latex", "--layer", "conv3d"], "--layer"),
     (["latex", "sigmoid", "mse", "--format", "pdf"], "invalid choice"),
     (["latex", "--format", "text"], "OUTPUT"),
     (["verify", "--pairs", ""], "pairs"),

@@ -31,6 +31,7 @@ class FullCheck:
                 why[k] = str(exc)
             except UserCodeError as exc:
                 why[k] = str(exc)
+        self._forward_noise(ev)
         minus = {k: {} for k in sweeps}
         if sweeps:
             groups = {k: np.arange(s[0].size) for k, s in sweeps.items()}
@@ -60,8 +61,6 @@ class FullCheck:
             if rest:
                 results.update(self._full(ev, rest, g0))
             return results
-        if rd:
-            self._forward_noise(ev)
         for k in checked:
             if k not in sweeps:
                 quick[k] = J.quick_real(ev, k, self.progress, self.names[k])
@@ -77,7 +76,7 @@ class FullCheck:
         spreads = {k: spread(L.inputs[k]) for k in checked}
         out_scale = max((grad_scale[k] * spreads[k] for k in checked), default=0.0)
         floor = {k: ulps * M.EPS * max(grad_scale[k], out_scale / spreads[k]) for k in checked}
-        results, cands, numeric, tols = {}, [], {}, {}
+        results, cands, numeric, tols, reach = {}, [], {}, {}, {}
         for k in checked:
             x = L.inputs[k]
             if k in sweeps:
@@ -85,6 +84,7 @@ class FullCheck:
                 d, tol, c = J.judge_complex(res, ev, k, g0[k], sweeps[k], minus[k], floor[k],
                                             ulps)
                 numeric[k], tols[k] = d.copy(), np.maximum(tol, floor[k])
+                reach[k] = sweeps[k][2]  # sum |v_j f_j| over the outputs each entry moves
                 cands += [(k, i) for i in c]
                 self._kinks_jointly(ev, k, res, g0[k], tol, floor[k])
             else:
@@ -94,7 +94,7 @@ class FullCheck:
                 numeric[k], tols[k] = J.judge_real(res, ev, k, g0[k], ulps, floor[k],
                                                    1e-8 * grad_scale[k], quick[k])
             results[k] = res
-        self._examine(ev, cands, g0, numeric, tols, floor, results)
+        self._examine(ev, cands, g0, numeric, tols, floor, results, reach)
         for k in checked:
             self._finish(results[k], g0[k], numeric[k], tols[k], k)
         return results
@@ -112,9 +112,16 @@ class FullCheck:
         except UserCodeError:
             return
         fourth = np.abs(f[4] - 4 * f[3] + 6 * f[2] - 4 * f[1] + f[0]) / 8  # ~ one value's noise
-        rel = float(fourth.max() / max(maxabs(ev.f0), 1e-300))
+        # absolute too: outputs near 0 computed from larger terms (x - mean x) are noisier
+        # than eps |f| says
+        ev.noise_abs = 2 * float(fourth.max())
+        size = max(maxabs(fn) for fn in f)
+        if size == 0:
+            return
+        rel = float(fourth.max() / size)
         if rel > 64 * M.EPS:
             ev.noise = max(ev.noise, 4 * rel)
+        if rel > 1e-9:  # float32 arithmetic leaves ~6e-8
             self.notes.append(f"forward computes in low precision (noise ~{rel:.1g} relative, "
                               "as from float32 arithmetic inside): real-difference bounds use "
                               "that noise")
@@ -194,7 +201,7 @@ class FullCheck:
                              "not all together (e.g. every tied maximum given the whole "
                              "gradient)")
 
-    def _examine(self, ev, cands, g0, numeric, tols, floor, results):
+    def _examine(self, ev, cands, g0, numeric, tols, floor, results, reach):
         if not cands:
             return
         rel = [abs(g0[k][i] - numeric[k][i]) / max(abs(numeric[k][i]), 1e-300)
@@ -210,7 +217,8 @@ class FullCheck:
                                                         float(numeric[k][i]))],
                                       self.rng, self.ulps, self.progress, checked=list(g0),
                                       scale={kk: f / (self.ulps * M.EPS)
-                                             for kk, f in floor.items()}))
+                                             for kk, f in floor.items()},
+                                      reach=self.ulps * M.EPS * float(reach[k][i])))
             if verdicts[(k, i)][0] == "wrong":
                 break
         any_wrong = any(s == "wrong" for s, _ in verdicts.values())

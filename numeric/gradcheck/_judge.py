@@ -102,7 +102,7 @@ def judge_complex(res, ev, k, g, sweep, minus, floor, ulps):
     return d, tol, cands
 
 
-def examine(ev, layer, items, rng, ulps, progress, checked=None, scale=None):
+def examine(ev, layer, items, rng, ulps, progress, checked=None, scale=None, reach=0.0):
     """Wrong or inaccurate? ``items``: list of (input k, entry i, analytic, numeric).
 
     Along one random line through the checked inputs, ``x (1 + s delta u)`` (``u = 1`` at
@@ -171,7 +171,8 @@ def examine(ev, layer, items, rng, ulps, progress, checked=None, scale=None):
             R = np.array(R + [_rel(g, d, dref) for g, d in extra])
             cells = len({g for g, _ in pairs + extra} | {g0})
             verdict = _rounding_test(S, R, r0, d0, dref, level, cells,
-                                     (scale or {}).get(k, float("inf")))
+                                     (scale or {}).get(k, float("inf")),
+                                     reach / abs(d0) if dref else reach)
             break
         if verdict is None:
             verdict = ("wrong", "no perturbation keeps the numeric value within 50%: not a "
@@ -201,7 +202,7 @@ def _rel(g, d, d0):
     return (g - d) / d if d0 != 0 and d != 0 else g - d
 
 
-def _rounding_test(S, R, r0, d0, dref, delta, cells=_POINTS, scale=float("inf")):
+def _rounding_test(S, R, r0, d0, dref, delta, cells=_POINTS, scale=float("inf"), reach=0.0):
     """Fit ``R = a + b S`` on the neighbours; jumps are the residuals. (status, note)."""
     X = np.stack([np.ones_like(S), S], axis=1)
     coef, *_ = np.linalg.lstsq(X, R, rcond=None)
@@ -225,7 +226,11 @@ def _rounding_test(S, R, r0, d0, dref, delta, cells=_POINTS, scale=float("inf"))
     # wrong: steady, or a mean offset both statistically clear and larger than half the
     # rounding jumps; with fewer than 8 distinct analytic values the mean of so few jumps
     # is no better known than the jumps themselves: the offset must exceed them
-    if sd <= 1e-3 * abs(a) or (abs(a) > _T * se and abs(a) > (0.5 if cells >= 8 else 1.0) * rho):
+    # (an offset within ``reach``, ulps of the output-sized quantities the entry moves,
+    # relative to the derivative, is the size a rounding bias over a few float cells can
+    # have: not called a formula error)
+    if sd <= 1e-3 * abs(a) or (abs(a) > _T * se and abs(a) > (0.5 if cells >= 8 else 1.0) * rho
+                               and abs(a) > reach):
         return ("wrong", f"a {'steady' if sd <= 1e-3 * abs(a) else 'systematic'} "
                 f"discrepancy ({kind}{a:.3g}, rounding jumps {sd:.2g}) under input "
                 f"perturbations up to {delta:.2g} relative: a formula error")
@@ -285,7 +290,7 @@ def _judge_real_entry(res, ev, k, i, gi, ulps, floor, coarse, q, numeric, tols):
     shape = ev.inputs[k].shape
     tol_q = q.error + ulps * M.EPS * q.A
     numeric[i], tols[i] = q.central, tol_q
-    if (tol_q < 0.01 * abs(q.central) or tol_q < coarse) and abs(gi - q.central) <= tol_q:
+    if tol_q < 0.01 * abs(q.central) and abs(gi - q.central) <= tol_q:
         return
     p = M.real_probe(ev, k, i)
     if p.kink:  # shrink the step: a kink crossed by a long step is not a kink at x
@@ -308,7 +313,7 @@ def _judge_real_entry(res, ev, k, i, gi, ulps, floor, coarse, q, numeric, tols):
                   note=f"one-sided slopes differ down to step {p.h:.2g}")
         (res.kinks if inside else res.wrong).append(e)
         return
-    if p.error >= 0.01 * abs(p.central) and p.error >= coarse:
+    if p.error >= 0.01 * abs(p.central):
         p = M.resolve(ev, k, i, p)
     tol = p.error + ulps * M.EPS * p.A
     numeric[i], tols[i] = p.central, tol

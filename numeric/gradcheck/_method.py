@@ -68,6 +68,7 @@ class Evaluator:
         self.f0 = layer.forward(self.inputs) if f0 is None else f0
         self.absvf = self.absv * np.abs(self.f0)
         self.noise = noise
+        self.noise_abs = 0.0  # measured absolute noise of one output value (0: not known)
         self.scale = [_scale(x) for x in self.inputs]
 
     @property
@@ -195,7 +196,7 @@ def _probe(ev, h, f_of, third=False):
         fp3, fm3 = f_of(0.25), f_of(-0.25)
         moved |= (fp3 != f0) | (fm3 != f0)
     scale = ev.absvf @ moved if moved.any() else float(ev.absvf.sum())
-    noise1 = ev.noise * scale / h
+    noise1 = max(ev.noise * scale, ev.noise_abs * float(ev.absv @ moved)) / h
     r1, l1 = (v @ (fp1 - f0)) / h, (v @ (f0 - fm1)) / h
     r2, l2 = (v @ (fp2 - f0)) / (h / 2), (v @ (f0 - fm2)) / (h / 2)
     c1, c2 = (v @ (fp1 - fm1)) / (2 * h), (v @ (fp2 - fm2)) / h
@@ -251,7 +252,7 @@ def one_sided(ev: Evaluator, k: int, i: int) -> Probe:
     fm = ev.call({k: xr})
     moved = (fp != ev.f0) | (fm != ev.f0)
     scale = ev.absvf @ moved if moved.any() else float(ev.absvf.sum())
-    noise = ev.noise * scale / h
+    noise = max(ev.noise * scale, ev.noise_abs * float(ev.absv @ moved)) / h
     left, right = (ev.v @ (ev.f0 - fm)) / h, (ev.v @ (fp - ev.f0)) / h
     return Probe(left=float(left), right=float(right), central=float(ev.v @ (fp - fm)) / (2 * h),
                  error=float(noise + h * abs(right - left)), noise=float(noise),
