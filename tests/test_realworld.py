@@ -59,6 +59,38 @@ KNOWN_WRONG_ON_OLD_CHECKER = {
     "rnn_step@saturated": ("false alarm: 1 - tanh^2 near saturation keeps ~8 digits (issue 8 "
                            "input 9's kind); the tolerance ignores the weights the rounding "
                            "is multiplied by afterwards", (4, 5, 8, 10, 18, 20, 29)),
+    "lstm_forward@saturated": ("false alarm: as rnn_step@saturated, through the steps",
+                               (4, 8, 15, 16, 19, 21, 23)),
+    "rnn_forward(h, h_T)": ("raises NumPy's inhomogeneous-shape ValueError out of "
+                            "check_layer (issue 8 input 11)", None),
+    "relu: forward clips x in place": ("fails, but says numeric 0 at every entry (the "
+                                       "forward clipped the checker's array) and not that "
+                                       "the input was mutated; the caller's x is changed "
+                                       "(issue 8 input 5)", None),
+    "batchnorm@beta1e16: dx without gamma": ("missed: outputs ~1e16; the 4 ulps x "
+                                             "sum |v f| term hides an O(1) error in a "
+                                             "complex-step entry (issue 8 input 3)", None),
+    "sigmoid: sigmoid(1 - sigmoid(dz))": ("fails, but does not say the backward is not "
+                                          "linear in grad_output (issue 8 input 1)", None),
+    "relu@1e-6: slope 0.5": ("missed: near-kink accepted as kink (issue 8 input 2)", None),
+    "reduce_max@gap1e-9: split": ("missed: split near-tie (issue 8 input 2)", None),
+}
+PINNED = {name: seeds for name, (_, seeds) in KNOWN_WRONG_ON_OLD_CHECKER.items() if seeds}
+
+# Wrong verdicts the issue-8 checker still gives (measured at the quick-profile seeds; open
+# work, written down in docs/gradcheck.md "Known limits"). Strict: a fix must remove the row.
+KNOWN_WRONG_ON_NEW_CHECKER = {
+    "batchnorm@beta1e16": ("false alarm: the same np.var fault, and outputs of 1e16 hide x "
+                           "from real differences entirely, so nothing validates the "
+                           "complex step", (0, 1, 2)),
+    "softmax_loss@batch1-confident": (
+        "false alarm: p rounds to 1 and p - 1 gives exactly 0 where the truth is -1e-18.."
+        "-1e-25: every digit is lost, with no larger entry in the input to measure rounding "
+        "against (a black box cannot tell this from a zeroed gradient)",
+        (0, 1, 11, 13, 21, 23, 28)),
+    "rnn_step@saturated": ("false alarm: tanh rounds to +-1 and 1 - h^2 is exactly 0 or a "
+                           "few float cells; the rounding test needs many cells",
+                           (8,)),
 }
 PINNED.update({n: tuple(sorted(set(PINNED.get(n, ())) | set(s)))
                for n, (_, s) in KNOWN_WRONG_ON_NEW_CHECKER.items()})
