@@ -1,0 +1,1 @@
+"""``python -m derive check NOTE.md``: verify a derivation as people write it."""
