@@ -33,9 +33,8 @@ from derive.check.world import DEFAULT_SIZES, World
 
 __all__ = ["CheckedDocument", "Formula", "Link", "check_text", "extract"]
 
-_ENV = re.compile(r"\\begin\{(aligned|alignedat|align\*?|array|gathered|split|eqnarray\*?)\}"
-                  r"(\{[^{}]*\})?|\\end\{(aligned|alignedat|align\*?|array|gathered|split|"
-                  r"eqnarray\*?)\}")
+_ENVS = r"(aligned|alignedat|align\*?|array|gathered|gather\*?|split|eqnarray\*?|equation\*?)"
+_ENV = re.compile(r"\\begin\{%s\}(\{[^{}]*\})?|\\end\{%s\}" % (_ENVS, _ENVS))
 _BATCH = re.compile(r"\\sum(\\limits)?_\{?x\b|[\^_]\{?x\b|[\^_]\{[^{}]*,\s*x\b|C_\{?x\b")
 
 
@@ -71,6 +70,7 @@ class Link:
     notes: list = field(default_factory=list)
     corrected: str | None = None
     end: int = 0
+    base: str = ""
 
     def as_json(self) -> dict:
         """The stable machine interface (see ``docs/check.md``)."""
@@ -316,6 +316,7 @@ def check_text(text: str, sizes=DEFAULT_SIZES) -> CheckedDocument:
             except NotUnderstood:
                 kind = None
             if kind:
+                _scan_not_katex(f, line_starts, corrections)
                 definitions.append((line, kind, f.text))
                 add_notes(notes, f.at(0))
                 anchors.append((f.at(len(f.text) - 1), "definition", kind))
@@ -334,8 +335,9 @@ def check_text(text: str, sizes=DEFAULT_SIZES) -> CheckedDocument:
                 equation += 1
                 reason = err.message if err else "no relation (=, \u2248, \u2264, ...) to check"
                 lc = _line_col(line_starts, f.at(err.pos if err else 0))
+                reason = f"{reason} at line {lc[0]}, column {lc[1]}"
                 links.append(Link(equation, lc[0], lc[1], 1, "", f.text, "", NOT_UNDERSTOOD,
-                                  f"{reason} at line {lc[0]}, column {lc[1]}", end=f.at(len(f.text) - 1)))
+                                  reason, end=f.at(len(f.text) - 1), base=reason))
             else:
                 _scan_not_katex(f, line_starts, corrections)
             continue
@@ -367,7 +369,8 @@ def check_text(text: str, sizes=DEFAULT_SIZES) -> CheckedDocument:
                     f"{w} as {r} ({why})" if typo else why for w, r, why, typo in readings)
             links.append(Link(equation, lc[0], lc[1], k, rel, ltext.strip(), rtext.strip(),
                               result.verdict, reason, result.counterexample, result.notes,
-                              _corrected(here, lnode, result), end=f.at(len(f.text) - 1)))
+                              _corrected(here, lnode, result), end=f.at(len(f.text) - 1),
+                              base=result.reason))
     return CheckedDocument(text, links, definitions, skipped, corrections, tuple(sizes),
                            time.perf_counter() - start, anchors)
 

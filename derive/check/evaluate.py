@@ -114,7 +114,7 @@ def _slots(node: Node, bound: frozenset, out: list, in_matrix=False):
 
 
 def free_indices(*nodes) -> list:
-    """Free index letters of ``nodes`` (layer ``l`` first, then ``x``, then the rest).
+    r"""Free index letters of ``nodes`` (layer ``l`` first, then ``x``, then the rest).
 
     >>> from derive.check.parse import parse_chain
     >>> c = parse_chain(r"\delta^{l-1}_k = \sum_j W^l_{jk} \delta^l_j")

@@ -84,7 +84,7 @@ class Chain:
 
 
 def tokenize(text: str) -> list:
-    """``[(token, offset)]``; comments (``%``) and whitespace dropped.
+    r"""``[(token, offset)]``; comments (``%``) and whitespace dropped.
 
     >>> [t for t, _ in tokenize(r"\sum\limits_k W^l_{jk}")]
     ['\\sum', '\\limits', '_', 'k', 'W', '^', 'l', '_', '{', 'j', 'k', '}']
@@ -348,7 +348,19 @@ class _Parser:
         args = (name,) + ((up, down) if down is not None else (up,) if up is not None else ())
         return self.node("sym", *args, pos=pos, bold=bold, up=up, down=down, name=name)
 
+    def _brace_or_digit(self):
+        """``\frac12``: an argument may be one digit or letter without braces."""
+        tok, where = self.toks[self.i] if self.i < len(self.toks) else (None, 0)
+        if tok == "{":
+            return
+        if tok is not None and tok.isdigit() and len(tok) > 1:
+            self.toks[self.i:self.i + 1] = [(tok[0], where), (tok[1:], where + 1)]
+            tok = tok[0]
+        if tok is not None and (tok.isdigit() or tok.isalpha() and len(tok) == 1):
+            self.toks[self.i:self.i + 1] = [("{", where), (tok, where), ("}", where)]
+
     def frac(self, pos) -> Node:
+        self._brace_or_digit()
         self.take("{")
         if self.peek() == r"\partial":
             self.take()
@@ -361,6 +373,7 @@ class _Parser:
             den = self.group("}")
             return self.node("partial", num, den, pos=pos, malformed=True)
         num = self.group("}")
+        self._brace_or_digit()
         self.take("{")
         den = self.group("}")
         return self.node("frac", num, den, pos=pos)
@@ -430,7 +443,7 @@ class _Parser:
 
 
 def parse_chain(text: str) -> Chain:
-    """Parse ``A REL B REL C ...`` (one equation, no ``&`` or ``\\\\``).
+    r"""Parse ``A REL B REL C ...`` (one equation, no ``&`` or ``\\``).
 
     >>> c = parse_chain(r"\sum_j \delta^l_j W^l_{jk}")
     >>> c.first.kind, c.first.args[0], c.links
