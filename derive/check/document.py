@@ -26,7 +26,9 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from derive.check.evaluate import define
+import sympy as sp
+
+from derive.check.evaluate import Evaluator, define
 from derive.check.parse import NOT_KATEX, RELATIONS, NotUnderstood, parse_chain, tokenize
 from derive.check.verify import NOT_UNDERSTOOD, PROVED, REFUTED, LinkResult, check_link
 from derive.check.world import DEFAULT_SIZES, World
@@ -285,6 +287,24 @@ def _condition(node, rel, rhs):
     return False
 
 
+def _constraint(world, lhs, rel, rhs) -> bool:
+    """``\sum_i y_i = 1``: a relation among the targets only, kept as an assumption
+    (the last target it involves is eliminated in every later check)."""
+    if rel != "=":
+        return False
+    try:
+        ev = Evaluator(world, {})
+        d = sp.sympify(ev.value(lhs) - ev.value(rhs))
+    except (NotUnderstood, TypeError, ValueError):
+        return False
+    ys = sorted((s for s in d.free_symbols if s.name.startswith("y")), key=lambda s: s.name)
+    if not ys or d.free_symbols - set(ys) or sp.degree(d, ys[-1]) != 1:
+        return False
+    solution = sp.solve(d, ys[-1], dict=True)[0]
+    world.defs.setdefault("constraints", []).append(lambda w, sol=solution: sol)
+    return True
+
+
 def check_text(text: str, sizes=DEFAULT_SIZES) -> CheckedDocument:
     """Check every chain of a Markdown document (see the module docstring)."""
     start = time.perf_counter()
@@ -320,6 +340,10 @@ def check_text(text: str, sizes=DEFAULT_SIZES) -> CheckedDocument:
                 definitions.append((line, kind, f.text))
                 add_notes(notes, f.at(0))
                 anchors.append((f.at(len(f.text) - 1), "definition", kind))
+                continue
+            if _constraint(here, pieces[0][1], pieces[1][0], pieces[1][1]):
+                definitions.append((line, "assumption", f.text))
+                here.assumptions.append("assuming " + f.text)
                 continue
             if _condition(pieces[0][1], pieces[1][0], pieces[1][1]):
                 if uses_delta_c:

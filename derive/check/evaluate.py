@@ -31,7 +31,11 @@ from derive.check.parse import NOT_KATEX, Node, NotUnderstood
 from derive.check.world import (ETA, EPS, World, cost_symbol, delta_symbol, sigma_generic)
 from derive.functions import relu
 
-__all__ = ["Evaluator", "define", "free_indices", "index_ranges"]
+__all__ = ["Evaluator", "ShapeError", "define", "free_indices", "index_ranges"]
+
+
+class ShapeError(NotUnderstood):
+    """Shapes that do not fit (a product, a sum, an elementwise product)."""
 
 NETWORK = {"W", "b", "z", "a", "delta", "y"}
 _LAYER = re.compile(r"^(?P<var>[lL]|[0-9]+)\s*(?:(?P<sign>[+-])\s*(?P<off>[0-9]+))?$")
@@ -375,8 +379,8 @@ class Evaluator:
         vals = [self.value(a) for a in node.args]
         shapes = {v.shape for v in vals if isinstance(v, sp.MatrixBase)}
         if len(shapes) > 1:
-            raise NotUnderstood("adding matrices of different shapes %s" % sorted(shapes),
-                                node.pos, "+")
+            raise ShapeError("adding matrices of different shapes %s" % sorted(shapes),
+                             node.pos, "+")
         if shapes:
             shape = shapes.pop()
             vals = [v if isinstance(v, sp.MatrixBase) else sp.ones(*shape) * v for v in vals]
@@ -403,8 +407,8 @@ class Evaluator:
             self.note("juxtaposed vectors", r"\odot", "two vectors side by side read as "
                                                       "their elementwise product", typo=False)
             return u.multiply_elementwise(v)
-        raise NotUnderstood(f"product of shapes {u.shape} and {v.shape}", where.pos,
-                            "matrix product")
+        raise ShapeError(f"product of shapes {u.shape} and {v.shape}", where.pos,
+                         "matrix product")
 
     def _hadamard(self, node):
         vals = [self.value(a) for a in node.args]
@@ -412,7 +416,7 @@ class Evaluator:
         for v, f in zip(vals[1:], node.args[1:]):
             if not (isinstance(out, sp.MatrixBase) and isinstance(v, sp.MatrixBase)) \
                     or out.shape != v.shape:
-                raise NotUnderstood("`\\odot` needs two vectors of one shape", f.pos, r"\odot")
+                raise ShapeError("`\\odot` needs two vectors of one shape", f.pos, r"\odot")
             out = out.multiply_elementwise(v)
         return out
 
@@ -439,9 +443,16 @@ class Evaluator:
 
     def _fn(self, node):
         name, prime = node.args[0], node.info.get("prime", 0)
-        arg = self.value(node.args[1])
         if name == "max":
-            raise NotUnderstood("`\\max` needs two arguments", node.pos, r"\max")
+            first, second = (self.value(q) for q in node.args[1].args)
+            if isinstance(first, sp.MatrixBase) or isinstance(second, sp.MatrixBase):
+                raise NotUnderstood("`\\max` of a vector", node.pos, r"\max")
+            if prime:
+                raise NotUnderstood("`\\max'`: write the derivative out", node.pos, r"\max'")
+            if first == 0 or second == 0:
+                return relu(second if first == 0 else first)
+            return sp.Max(first, second)
+        arg = self.value(node.args[1])
         f = {"sigma": sigma_generic, "ln": sp.log, "exp": sp.exp, "tanh": sp.tanh,
              "relu": relu, "sinh": sp.sinh, "cosh": sp.cosh}[name]
 

@@ -404,11 +404,19 @@ class _Parser:
             prime += 1
         if name == "sigma" and not self._starts_factor(self.peek()):
             raise NotUnderstood("`\\sigma` without an argument", pos, r"\sigma")
-        arg = self.factor_for_function()
+        arg = self.factor_for_function(name)
         fn = self.node("fn", name, arg, pos=pos, prime=prime)
         return fn if power is None else self.node("pow", fn, power, pos=pos)
 
-    def factor_for_function(self) -> Node:
+    def factor_for_function(self, name=None) -> Node:
+        if name == "max":
+            pos = self.pos()
+            self.take("(")
+            first = self.expr()
+            self.take(",")
+            second = self.expr()
+            self.take(")")
+            return self.node("args", first, second, pos=pos)
         if self.peek() == "(":
             self.take()
             e = self.group(")")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.check.evaluate import Evaluator, free_indices, index_ranges
+from derive.check.evaluate import Evaluator, ShapeError, free_indices, index_ranges
 from derive.check.parse import Node, NotUnderstood
 from derive.check.world import EPS, ETA, World, sigma_generic
 
@@ -39,7 +39,8 @@ __all__ = ["LinkResult", "check_link", "PROVED", "REFUTED", "NOT_UNDERSTOOD"]
 
 PROVED, REFUTED, NOT_UNDERSTOOD = "proved", "refuted", "not understood"
 _TOL = sp.Float("1e-15")
-_SEEDS = (1, 2, 3)
+_SEEDS = (1, 2, 3, 4)
+_MAX_OPS = 4000  # larger residuals are not handed to cancel/rewrite (they can take minutes)
 
 
 @dataclass
@@ -58,10 +59,18 @@ class LinkResult:
         return "LinkResult(%s: %s)" % (self.verdict, self.reason)
 
 
+def _cheap_zero(expr) -> bool:
+    return sp.expand(expr) == 0
+
+
 def _zero(expr) -> bool:
+    """expand; then (exp, log, tanh or a denominator) together + cancel, and the same
+    after rewriting in exp -- only for expressions of moderate size."""
     e = sp.expand(expr)
     if e == 0:
         return True
+    if sp.count_ops(e) > _MAX_OPS:
+        return False
     if e.has(sp.exp, sp.log, sp.tanh) or any(t.is_Pow and t.exp.is_negative
                                               for t in e.atoms(sp.Pow)):
         try:
@@ -144,6 +153,16 @@ def check_link(world: World, lhs: Node, rhs: Node, rel: str) -> LinkResult:
     notes: list = []
     try:
         return _check(world, lhs, rhs, rel, notes)
+    except ShapeError as exc:
+        square = World((2,) * len(world.sizes), world.batch, dict(world.defs))
+        if len(set(world.sizes)) > 1:
+            again = check_link(square, lhs, rhs, rel)
+            if again.verdict == REFUTED:
+                again.reason = (f"{exc.message} at sizes {'-'.join(map(str, world.sizes))}; at "
+                                f"sizes {'-'.join(map(str, square.sizes))}, where the shapes "
+                                f"fit, {again.reason}")
+                return again
+        return LinkResult(NOT_UNDERSTOOD, exc.message, None, notes, pos=exc.pos or None)
     except NotUnderstood as exc:
         return LinkResult(NOT_UNDERSTOOD, exc.message, None, notes, pos=exc.pos or None)
 
@@ -162,12 +181,14 @@ def _check(world, lhs, rhs, rel, notes):
             u = u * 0 if isinstance(u, sp.MatrixBase) else sp.S.Zero
         if not _shapes_match(u, v):
             shape = lambda q: q.shape if isinstance(q, sp.MatrixBase) else "scalar"  # noqa
-            raise NotUnderstood(f"the two sides have shapes {shape(u)} and {shape(v)}",
-                                rhs.pos, "=")
+            raise ShapeError(f"the two sides have shapes {shape(u)} and {shape(v)}",
+                             rhs.pos, "=")
         first_order |= ev.first_order
         for where, (p, q) in enumerate(zip(_entries(u), _entries(v))):
             d = world.canonical(sp.sympify(p) - sp.sympify(q))
             uses_eta |= d.has(ETA)
+            for rule in world.defs.get("constraints", ()):
+                d = d.xreplace(rule(world))
             for case in world.cases:
                 pending.append((env, where if isinstance(u, sp.MatrixBase) else None,
                                 d.xreplace(case) if case else d, case))
@@ -182,13 +203,13 @@ def _check(world, lhs, rhs, rel, notes):
         pending = [(env, w, part, case) for env, w, d, case in pending
                    for part in _first_order(d)]
     for env, where, d, case in pending:
-        if _zero(d):
+        if _cheap_zero(d):
             continue
         found = _refute(world, env, where, d, case)
         if found:
             return LinkResult(REFUTED, f"residual {found['residual']:.6g} at the point given "
                                        f"({_where(env, where)})", found, notes)
-        if not _zero(world.to_leaves(d)):
+        if not _zero(d) and not _zero(world.to_leaves(d)):
             return LinkResult(NOT_UNDERSTOOD, "the residual vanishes at %d sample points but "
                               "SymPy could not reduce it to 0 (%s)" % (len(_SEEDS), _where(env, where)),
                               None, notes)

@@ -29,6 +29,7 @@ import sympy as sp
 
 from derive import symbols as S
 from derive.errors import UsageError
+from derive.functions import relu
 
 __all__ = ["DEFAULT_SIZES", "World", "sigma_generic", "logistic"]
 
@@ -78,8 +79,9 @@ class World:
         self._local: dict = {}
 
     def copy(self) -> "World":
-        return World(self.sizes, self.batch, dict(self.defs), list(self.assumptions),
-                     list(self.cases))
+        defs = dict(self.defs)
+        defs["constraints"] = list(defs.get("constraints", ()))
+        return World(self.sizes, self.batch, defs, list(self.assumptions), list(self.cases))
 
     def __repr__(self) -> str:
         return "World(sizes=%s, batch=%s, defs=%s)" % (self.sizes, self.batch, sorted(self.defs))
@@ -227,16 +229,18 @@ class World:
 
     def sample(self, seed: int, extra=()) -> dict:
         """Exact rational values for every leaf (and ``extra`` symbols); targets in
-        (0, 1); then the forward pass numerically (30 digits) for ``z`` and ``a``."""
+        (0, 1), the rest in [-9/4, 9/4] (all positive for even seeds, so that ReLU
+        units are active); then the forward pass numerically (30 digits)."""
         rng = random.Random(seed)
         point = {}
+        signs = [-1, 1] if seed % 2 else [1]  # every other point all positive: ReLUs active
         for s in list(self.leaves()) + sorted(set(extra) - set(self.leaves()), key=str):
             if s.name.startswith("y"):
                 point[s] = sp.Rational(rng.randint(1, 9), 10)
             elif s == ETA or s.is_positive:
                 point[s] = sp.Rational(rng.randint(1, 9), 10)
             else:
-                point[s] = sp.Rational(rng.choice([-1, 1]) * rng.randint(1, 9), rng.randint(4, 9))
+                point[s] = sp.Rational(rng.choice(signs) * rng.randint(1, 9), rng.randint(4, 9))
         for case in self.cases:
             for s, v in case.items():
                 point[s] = sp.sympify(v)
@@ -259,4 +263,6 @@ class World:
         expr = sp.sympify(expr)
         if expr.has(sigma_generic):
             expr = expr.replace(sigma_generic, logistic).doit()
+        if expr.has(relu):
+            expr = expr.replace(relu, lambda t: sp.Max(0, t))
         return sp.N(expr.xreplace(values), 30)
