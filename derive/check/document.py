@@ -288,7 +288,7 @@ def _condition(node, rel, rhs):
 
 
 def _constraint(world, lhs, rel, rhs) -> bool:
-    """``\sum_i y_i = 1``: a relation among the targets only, kept as an assumption
+    r"""``\sum_i y_i = 1``: a relation among the targets only, kept as an assumption
     (the last target it involves is eliminated in every later check)."""
     if rel != "=":
         return False
