@@ -67,6 +67,12 @@ CONSTRUCTS = [
      r"\frac{1}{1 + e^{-z^L_1}} = \frac{e^{z^L_1}}{e^{z^L_1} - 1}"),
     ("\\ln, \\exp", r"\ln(\exp(z^L_1)) = z^L_1", r"\ln(\exp(z^L_1)) = 2 z^L_1"),
     ("\\cdot and \\tfrac", r"\tfrac12 \cdot 2\delta^l_j = \delta^l_j", r"\tfrac12 \cdot \delta^l_j = \delta^l_j"),
+    ("lowercase w (Nielsen)", r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_k\delta^l_j",
+     r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_j\delta^l_k"),
+    ("\\nabla_a C and \\sigma^\\prime", r"\boldsymbol\delta^L = \nabla_a C \odot \sigma^{\prime}(\mathbf z^L)",
+     r"\boldsymbol\delta^L = \nabla_a C \odot \sigma(\mathbf z^L)"),
+    ("\\| norm \\|", r"\frac12\|\mathbf y\|^2 = \frac12\sum_j (y_j)^2",
+     r"\frac12\|\mathbf y\|^2 = \sum_j (y_j)^2"),
     ("aligned continuation", "\\begin{aligned}\\frac{\\partial C}{\\partial b^l_j} &= \\delta^l_j\\\\ &= \\frac{\\partial C}{\\partial z^l_j}\\end{aligned}",
      "\\begin{aligned}\\frac{\\partial C}{\\partial b^l_j} &= \\delta^l_j\\\\ &= -\\frac{\\partial C}{\\partial z^l_j}\\end{aligned}"),
 ]

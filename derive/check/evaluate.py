@@ -288,8 +288,8 @@ class Evaluator:
                                     node.pos, self._written(node))
             return cost_symbol()
         if name not in NETWORK:
-            raise NotUnderstood(f"symbol `{name}` is not defined in this document", node.pos,
-                                name)
+            raise NotUnderstood(f"symbol `{name}` is not defined in this document (its "
+                                "symbols: W, b, z, a, \\delta, y, C, \\eta, N)", node.pos, name)
         if name == "y":
             layer_raw, xvar = _split_up(up)
             if layer_raw is not None and layer_raw != "L":
@@ -534,11 +534,16 @@ class Evaluator:
                                 where.pos, "\\partial")
         return self.world.total(num, den)
 
+    def _norm(self, node):
+        v = self.value(node.args[0])
+        if isinstance(v, sp.MatrixBase):
+            return sp.sqrt(sum(e ** 2 for e in v))
+        return sp.Abs(v)
+
     def _nabla(self, node):
         inner = node.args[0]
         if node.info.get("sub"):
-            raise NotUnderstood("`\\nabla_{...}` is not supported; write \\partial C/\\partial a",
-                                node.pos, r"\nabla_")
+            return self._gradient(node, inner)
         if inner.kind != "sym" or inner.info["name"] not in ("a", "z"):
             raise NotUnderstood("`\\nabla` of something other than a or z", node.pos, r"\nabla")
         v = self.value(inner)
@@ -560,6 +565,22 @@ class Evaluator:
             return w.total(S.a(l2, j2, x), zz)
 
         return v.applyfunc(slope) if isinstance(v, sp.MatrixBase) else slope(v)
+
+    def _gradient(self, node, inner):
+        """``\\nabla_a C``: the gradient with respect to ``a^L`` (or the layer written)."""
+        from derive.check.parse import parse_chain
+
+        raw = node.info["sub"].replace(r"\mathbf", "").replace(r"\boldsymbol", "")
+        raw = raw.replace("{", "").replace("}", "").strip()
+        try:
+            wrt = parse_chain(raw if "^" in raw else raw + "^L").first
+        except NotUnderstood:
+            wrt = None
+        if wrt is None or wrt.kind != "sym" or wrt.info["name"] not in ("a", "z", "W", "b"):
+            raise NotUnderstood(f"`\\nabla_{{{node.info['sub']}}}`: a gradient with respect "
+                                "to a, z, W or b", node.pos, r"\nabla_")
+        wrt.info["bold"] = True
+        return self._derivative(self.value(inner), self.value(wrt), node)
 
     @staticmethod
     def _coords(zz):

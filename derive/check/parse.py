@@ -44,6 +44,7 @@ _NAMED = {"relu": "relu", "ReLU": "relu", "sigmoid": "sigma", "softmax": "softma
           "tanh": "tanh", "argmax": "argmax", "max": "max"}
 _GREEK = {r"\delta": "delta", r"\eta": "eta", r"\lambda": "lambda", r"\epsilon": "epsilon",
           r"\varepsilon": "epsilon", r"\alpha": "alpha", r"\theta": "theta", r"\mu": "mu"}
+_ALIASES = {"w": "W"}  # Nielsen writes weights w^l_{jk}
 _ELLIPSES = {r"\cdots", r"\vdots", r"\ddots", r"\ldots", r"\dots"}
 _PRODUCTS = {r"\cdot", r"\times"}
 #: commands KaTeX does not know, with the spelling it does (found as corrections)
@@ -101,6 +102,7 @@ class _Parser:
         self.toks = [t for t in tokenize(text) if t[0] not in _IGNORED or t[0] in (r"\quad", r"\qquad")]
         self.toks = [t for t in self.toks if t[0] not in (r"\quad", r"\qquad")]
         self.i = 0
+        self.norm_depth = 0
 
     # -------------------------------------------------------------- helpers
     def peek(self, ahead=0):
@@ -180,9 +182,10 @@ class _Parser:
 
     def _starts_factor(self, tok) -> bool:
         if tok is None or tok in RELATIONS or tok in ("+", "-", ")", "]", "}", "&", "\\\\",
-                                                       r"\odot", ",", r"\}", "|", ";", r"\end"):
+                                                       r"\odot", ",", r"\}", "|", ";", r"\end",
+                                                       r"\rVert"):
             return False
-        return True
+        return not (tok == r"\|" and self.norm_depth > 0)
 
     def product(self) -> Node:
         pos = self.pos()
@@ -275,6 +278,12 @@ class _Parser:
         tok = self.take()
         if tok == "{":
             return self.group("}")
+        if tok in (r"\|", r"\lVert"):
+            self.norm_depth += 1
+            inner = self.expr()
+            self.norm_depth -= 1
+            self.take(r"\|" if tok == r"\|" else r"\rVert")
+            return self.node("norm", inner, pos=pos)
         if tok in ("(", "[", r"\{", r"\lbrack"):
             close = {"(": ")", "[": "]", r"\{": r"\}", r"\lbrack": r"\rbrack"}[tok]
             inner = self.group(close)
@@ -333,6 +342,7 @@ class _Parser:
         return tok
 
     def symbol(self, name, pos, bold=False) -> Node:
+        name = _ALIASES.get(name, name)
         up, down = None, None
         while self.peek() in ("^", "_"):
             if self.peek() == "^" and (self.peek(1) == "T" or self.peek(1) == "{"
@@ -396,6 +406,10 @@ class _Parser:
             self.take()
             prime += 1
         power = None
+        if self.peek() == "^" and (self.peek(1) == r"\prime" or self.peek(1) == "{"
+                                   and self.peek(2) == r"\prime" and self.peek(3) == "}"):
+            self.i += 2 if self.peek(1) == r"\prime" else 4
+            prime += 1
         if self.peek() == "^" and name in ("tanh", "sigma", "cosh", "sinh"):
             self.take()
             power = self.script_expr()
