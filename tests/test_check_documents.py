@@ -83,6 +83,26 @@ $$\delta^{l-1}_k = \sum_j W^l_{jk}\delta^l_j\,\mathrm{ReLU}'(z^{l-1}_k)$$
 
 $$\frac{\partial C}{\partial W^l_{jk}} = \delta^l_j a^{l-1}_k$$
 """,
+    "nielsen_batch": r"""# Nielsen, chapter 2, with a mini-batch
+
+The quadratic cost over $n$ training examples is $C = \frac{1}{2n}\sum_x \|\mathbf y(x) - \mathbf a^L(x)\|^2$.
+For one example, $C_x = \frac{1}{2}\|\mathbf y(x) - \mathbf a^L(x)\|^2$.
+
+$$\delta^{x,L} = \nabla_a C_x \odot \sigma'(z^{x,L})$$
+
+$$\frac{\partial C}{\partial w^l_{jk}} = \frac{1}{n}\sum_x a^{x,l-1}_k \delta^{x,l}_j$$
+
+$$w^l \rightarrow w^l-\frac{\eta}{n}\sum_x \delta^{x,l} (a^{x,l-1})^T$$
+
+$$b^l \rightarrow b^l-\frac{\eta}{n}\sum_x \delta^{x,l}$$
+""",
+    "softmax_kron": r"""Softmax output $a^L_j = \frac{e^{z^L_j}}{\sum_k e^{z^L_k}}$ with the log-likelihood cost
+$C = -\sum_j y_j \ln a^L_j$, where $y$ is a one-hot vector.
+
+$$\frac{\partial a^L_i}{\partial z^L_j} = a^L_i(\delta_{ij} - a^L_j)$$
+
+$$\frac{\partial C}{\partial z^L_j} = -\sum_i \frac{y_i}{a^L_i} a^L_i(\delta_{ij} - a^L_j) = -y_j + a^L_j\sum_i y_i = a^L_j - y_j$$
+""",
 }
 DOCUMENTS["seed"] = check_seed().text
 
@@ -108,6 +128,13 @@ PLANTED = [
      {(2, 1)}),
     ("relu", r"\sum_j W^l_{jk}\delta^l_j", r"\sum_j W^l_{kj}\delta^l_j", "transposed index", {(2, 1)}),
     ("relu", r"\delta^L_j = a^L_j - y_j", r"\delta^L_j = 2(a^L_j - y_j)", "extra factor", {(1, 1)}),
+    ("nielsen_batch", r"w^l-\frac{\eta}{n}\sum_x", r"w^l-\eta\sum_x", "missing factor 1/n (update)",
+     {(3, 1)}),
+    ("nielsen_batch", r"\odot \sigma'(z^{x,L})", r"\odot z^{x,L}", "wrong activation derivative",
+     {(1, 1)}),
+    ("softmax_kron", r"a^L_i(\delta_{ij} - a^L_j)$$", r"a^L_i(\delta_{ij} - a^L_i)$$", "wrong index",
+     {(1, 1)}),
+    ("softmax_kron", r"= -y_j + a^L_j\sum_i y_i", r"= y_j + a^L_j\sum_i y_i", "sign", {(2, 2), (2, 3)}),
     ("seed", r"= \delta^l_ja^{l-1}_k\\", r"= \delta^l_ka^{l-1}_j\\", "transposed index", {(3, 3)}),
     ("seed", r"(a_i^L - y_i^L)a_i^L(1 - a_i^L)$$", r"(a_i^L - y_i^L)a_i^L$$", "missing factor", {(20, 3)}),
     ("seed", r"MSE: $C=\frac{(\mathbf a^L - \mathbf y)^2}{2}$", r"MSE: $C=(\mathbf a^L - \mathbf y)^2$",
@@ -120,7 +147,7 @@ PLANTED = [
 def test_correct_textbook_documents_are_proved(name):
     doc = check_text(DOCUMENTS[name])
     assert doc.links and all(r.verdict == PROVED for r in doc.links), doc.links
-    assert len(doc.definitions) >= 3
+    assert len(doc.definitions) >= 2
 
 
 @pytest.mark.parametrize("name, written, planted, kind, refuted", PLANTED,
@@ -185,3 +212,19 @@ def test_seed_typos_are_found_with_their_corrections():
 def test_report_corrections_come_from_the_engine():
     assert tuple(report.CORRECTIONS) == seed_corrections()
     assert r"\sigma'(z^{l-1}_k)" in report.formulas()
+
+
+# rewrites that look like mistakes but are not: they must stay proved (no false alarm)
+EQUIVALENT = [
+    ("softmax_kron", r"a^L_i(\delta_{ij} - a^L_j)$$", r"a^L_j(\delta_{ij} - a^L_i)$$"),  # symmetric
+    ("nielsen", r"a^{l-1}_k \delta^l_j$$", r"\delta^l_j a^{l-1}_k$$"),
+    ("tanh", r"= 1 - (a^l_j)^2$$", r"= (1 - a^l_j)(1 + a^l_j)$$"),
+]
+
+
+@pytest.mark.parametrize("name, written, rewritten", EQUIVALENT, ids=[e[0] for e in EQUIVALENT])
+def test_an_equivalent_rewrite_stays_proved(name, written, rewritten):
+    text = DOCUMENTS[name]
+    assert text.count(written) == 1
+    doc = check_text(text.replace(written, rewritten))
+    assert all(r.verdict == PROVED for r in doc.links), doc.links

@@ -305,6 +305,16 @@ def _constraint(world, lhs, rel, rhs) -> bool:
     return True
 
 
+def _onehot_sum(world):
+    from derive import symbols as S
+
+    out = {}
+    for x in world.examples:
+        ys = [S.y(j, x) for j in range(1, world.size(world.L) + 1)]
+        out[ys[-1]] = 1 - sum(ys[:-1])
+    return out
+
+
 def check_text(text: str, sizes=DEFAULT_SIZES) -> CheckedDocument:
     """Check every chain of a Markdown document (see the module docstring)."""
     start = time.perf_counter()
@@ -315,6 +325,10 @@ def check_text(text: str, sizes=DEFAULT_SIZES) -> CheckedDocument:
     rows: dict = {}
     equation = 0
     uses_delta_c = any(r"\Delta C" in f.text for f in formulas)
+    if re.search(r"one[- ]hot", text, re.I):  # said in words: sum_j y_j = 1 follows
+        n = world.size(world.L)
+        world.defs["constraints"] = [lambda w, n=n: _onehot_sum(w)]
+        world.assumptions.append("targets one-hot (as the text says): \u03a3_j y_j = 1")
 
     def add_notes(notes, offset):
         line = _line_col(line_starts, offset)[0]

@@ -275,11 +275,19 @@ class Evaluator:
         w = self.world
         if name == "eta":
             return ETA
-        if name == "N" and not up and not down:
+        if name in ("N", "n", "m") and not up and not down and (name == "N" or w.batch):
             if w.batch is None:
                 raise NotUnderstood("`N` (batch size) used but the document has no batch",
                                     node.pos, "N")
+            if name != "N":
+                self.note(name, "N", f"`{name}` read as the number of examples in the batch",
+                          typo=False)
             return sp.Integer(w.batch)
+        if name == "delta" and up is None and down and len(_split_down(down)) == 2:
+            self.note(r"\delta_{%s}" % down, "Kronecker", "\u03b4 with two indices and no layer "
+                      "read as the Kronecker delta", typo=False)
+            i, j = (self._index(q, node) for q in _split_down(down))
+            return sp.Integer(int(i == j))
         if name == "C":
             if down and "x" in _split_down(down):
                 return cost_symbol(self._x("x"))

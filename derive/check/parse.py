@@ -355,6 +355,10 @@ class _Parser:
                 up = self.raw_group()
             else:
                 down = self.raw_group()
+        if name in ("a", "y", "z", "delta") and self.peek() == "(" and self.peek(1) == "x" \
+                and self.peek(2) == ")":  # a^L(x): one example of a batch
+            self.i += 3
+            up = "x" if up is None else up + ",x"
         args = (name,) + ((up, down) if down is not None else (up,) if up is not None else ())
         return self.node("sym", *args, pos=pos, bold=bold, up=up, down=down, name=name)
 

@@ -32,8 +32,10 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derive.check.evaluate import Evaluator, ShapeError, free_indices, index_ranges
-from derive.check.parse import Node, NotUnderstood
+from derive.check.parse import Node, NotUnderstood, parse_chain
 from derive.check.world import EPS, ETA, World, sigma_generic
+
+_COST = parse_chain("C").first
 
 __all__ = ["LinkResult", "check_link", "PROVED", "REFUTED", "NOT_UNDERSTOOD"]
 
@@ -172,6 +174,8 @@ def _check(world, lhs, rhs, rel, notes):
     envs = index_ranges(world, letters, [lhs, rhs])
     if not envs:
         raise NotUnderstood("no index value is valid at these sizes", lhs.pos)
+    if rel == "to" and _is_update(lhs, rhs):
+        rel = "gets"  # W^l \to W^l - \eta ...: an update written with an arrow
     pending, first_order, uses_eta = [], rel in ("approx", "to"), False
     for env in envs:
         ev = Evaluator(world, env, notes)
@@ -216,6 +220,18 @@ def _check(world, lhs, rhs, rel, notes):
     return LinkResult(PROVED, "residual 0%s; %s" % (order, what), None, notes)
 
 
+def _is_update(lhs, rhs) -> bool:
+    if lhs.kind != "sym" or lhs.info["name"] not in ("W", "b"):
+        return False
+    stack = [rhs]
+    while stack:
+        node = stack.pop()
+        if node.kind == "sym" and node.info["name"] == lhs.info["name"]:
+            return True
+        stack += [a for a in node.args if hasattr(a, "kind")]
+    return False
+
+
 def _where(env, where):
     text = ", ".join(f"{q}={v}" for q, v in env.items()) or "no free index"
     return text + ("" if where is None else f", entry {where + 1}")
@@ -257,11 +273,20 @@ def _inequality(world, pending, rel, notes, what):
 
 
 def _gets(world, ev, lhs, u, v):
-    """``W <- W - eta dC/dW``: the change it makes must be the document's Delta W."""
-    if not any(k.startswith("update_") for k in world.defs):
-        raise NotUnderstood("an update (`\\gets`) with no \u0394W/\u0394b defined before it to "
-                            "compare with", lhs.pos, r"\gets")
-    change = u.applyfunc(ev._change) if isinstance(u, sp.MatrixBase) else ev._change(u)
+    """``W <- W - eta dC/dW``: the change it makes must be the document's Delta W, or
+    without one, a gradient-descent step ``-eta dC/dW`` (stated)."""
+    params = set(world.params())
+    if not all(p in params for p in _entries(u)):
+        raise NotUnderstood("an update (`\\gets`) of something that is not a weight or a bias",
+                            lhs.pos, r"\gets")
+    kind = "update_W" if str(_entries(u)[0]).startswith("W") else "update_b"
+    if kind in world.defs:
+        step = ev._change
+    else:
+        ev.note("update", r"-\eta\,\partial C/\partial w", "an update with no \u0394W/\u0394b "
+                "defined before it is read as a gradient-descent step", typo=False)
+        step = lambda p: -ETA * world.total(ev.value(_COST), p)  # noqa: E731
+    change = u.applyfunc(step) if isinstance(u, sp.MatrixBase) else step(u)
     return (v - u) - change
 
 
