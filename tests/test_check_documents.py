@@ -103,6 +103,14 @@ $$\frac{\partial a^L_i}{\partial z^L_j} = a^L_i(\delta_{ij} - a^L_j)$$
 
 $$\frac{\partial C}{\partial z^L_j} = -\sum_i \frac{y_i}{a^L_i} a^L_i(\delta_{ij} - a^L_j) = -y_j + a^L_j\sum_i y_i = a^L_j - y_j$$
 """,
+    "sigmoid_identity": r"""The logistic function is $\sigma(z) = \frac{1}{1 + e^{-z}}$. Its derivative:
+
+$$\sigma'(z) = \frac{e^{-z}}{(1 + e^{-z})^2} = \frac{1}{1 + e^{-z}}\cdot\frac{e^{-z}}{1 + e^{-z}} = \sigma(z)(1 - \sigma(z))$$
+
+With MSE, $C = \frac12\sum_j (a^L_j - y_j)^2$, the output error is
+
+$$\delta^L_j = (a^L_j - y_j)\,\sigma(z^L_j)(1 - \sigma(z^L_j)) = (a^L_j - y_j)\, a^L_j (1 - a^L_j)$$
+""",
 }
 DOCUMENTS["seed"] = check_seed().text
 
@@ -135,6 +143,8 @@ PLANTED = [
     ("softmax_kron", r"a^L_i(\delta_{ij} - a^L_j)$$", r"a^L_i(\delta_{ij} - a^L_i)$$", "wrong index",
      {(1, 1)}),
     ("softmax_kron", r"= -y_j + a^L_j\sum_i y_i", r"= y_j + a^L_j\sum_i y_i", "sign", {(2, 2), (2, 3)}),
+    ("sigmoid_identity", r"= \sigma(z)(1 - \sigma(z))$$", r"= \sigma(z)(1 + \sigma(z))$$",
+     "wrong derivative of the sigmoid", {(1, 3)}),
     ("seed", r"= \delta^l_ja^{l-1}_k\\", r"= \delta^l_ka^{l-1}_j\\", "transposed index", {(3, 3)}),
     ("seed", r"(a_i^L - y_i^L)a_i^L(1 - a_i^L)$$", r"(a_i^L - y_i^L)a_i^L$$", "missing factor", {(20, 3)}),
     ("seed", r"MSE: $C=\frac{(\mathbf a^L - \mathbf y)^2}{2}$", r"MSE: $C=(\mathbf a^L - \mathbf y)^2$",

@@ -38,6 +38,7 @@ class ShapeError(NotUnderstood):
     """Shapes that do not fit (a product, a sum, an elementwise product)."""
 
 NETWORK = {"W", "b", "z", "a", "delta", "y"}
+_FREE = {"z", "a", "x", "t", "u", "v", "s"}  # bare letters: free real variables (sigma(z) = ...)
 _LAYER = re.compile(r"^(?P<var>[lL]|[0-9]+)\s*(?:(?P<sign>[+-])\s*(?P<off>[0-9]+))?$")
 _t = sp.Dummy("t", real=True)
 
@@ -295,6 +296,10 @@ class Evaluator:
                 raise NotUnderstood(f"`{self._written(node)}` is not a cost of this document",
                                     node.pos, self._written(node))
             return cost_symbol()
+        if name in _FREE and not up and not down and not bold:
+            self.note(name, name, f"`{name}` without layer or index read as a free real variable",
+                      typo=False)
+            return sp.Symbol(name, real=True)
         if name not in NETWORK:
             raise NotUnderstood(f"symbol `{name}` is not defined in this document (its "
                                 "symbols: W, b, z, a, \\delta, y, C, \\eta, N)", node.pos, name)
@@ -461,7 +466,7 @@ class Evaluator:
                 return relu(second if first == 0 else first)
             return sp.Max(first, second)
         arg = self.value(node.args[1])
-        f = {"sigma": sigma_generic, "ln": sp.log, "exp": sp.exp, "tanh": sp.tanh,
+        f = {"sigma": self.world.defs.get("sigma", sigma_generic), "ln": sp.log, "exp": sp.exp, "tanh": sp.tanh,
              "relu": relu, "sinh": sp.sinh, "cosh": sp.cosh}[name]
 
         def apply(e):
@@ -636,6 +641,17 @@ def define(world: World, lhs: Node, rel: str, rhs: Node, notes: list):
     """If ``lhs rel rhs`` defines something of the network, record it in ``world``
     and return its kind ('z', 'hidden', 'output', 'loss', 'loss_x', 'delta',
     'update_W', 'update_b'); otherwise None (it is a claim to check)."""
+    if rel in ("=", "def") and lhs.kind == "fn" and lhs.args[0] == "sigma" \
+            and not lhs.info.get("prime") and lhs.args[1].kind == "sym" \
+            and lhs.args[1].info["name"] in _FREE and "sigma" not in world.defs:
+        var = sp.Symbol(lhs.args[1].info["name"], real=True)
+        body = Evaluator(world, {}, notes).value(rhs)
+        if isinstance(body, sp.MatrixBase) or body.has(sigma_generic):
+            return None
+        world.defs["sigma"] = sp.Lambda(var, body)
+        world._local.clear()
+        world._memo.clear()
+        return "sigma"
     kind, letters = _definable(world, lhs, rel, rhs)
     if kind is None:
         return None

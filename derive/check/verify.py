@@ -142,7 +142,7 @@ def _describe(world, envs, notes):
     parts = [f"sizes {sizes}" + (f", {n} index values" if n > 1 or envs[0] else "")]
     if world.batch:
         parts.append(f"batch N={world.batch}")
-    if "hidden" not in world.defs:
+    if "hidden" not in world.defs and "sigma" not in world.defs:
         parts.append("\u03c3 any differentiable function")
     if "loss" not in world.defs and "loss_x" not in world.defs:
         parts.append("C any differentiable loss")

@@ -140,7 +140,7 @@ class World:
             elif "hidden" in self.defs:
                 expr = self.defs["hidden"](self, l, j, x)
             else:
-                expr = sigma_generic(S.z(l, j, x))
+                expr = self.defs.get("sigma", sigma_generic)(S.z(l, j, x))
         elif kind == "C_x" or kind == "C" and self.batch is None:
             expr = self.defs["loss_x" if "loss_x" in self.defs else "loss"](self, x) \
                 if ("loss_x" in self.defs or "loss" in self.defs and self.batch is None) else None
