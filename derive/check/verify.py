@@ -40,7 +40,7 @@ _COST = parse_chain("C").first
 __all__ = ["LinkResult", "check_link", "PROVED", "REFUTED", "NOT_UNDERSTOOD"]
 
 PROVED, REFUTED, NOT_UNDERSTOOD = "proved", "refuted", "not understood"
-_TOL = sp.Float("1e-15")
+_TOL = sp.Float("1e-12")  # |residual| above this at 30 digits (exact inputs) refutes
 _SEEDS = (1, 2, 3, 4)
 _MAX_OPS = 4000  # larger residuals are not handed to cancel/rewrite (they can take minutes)
 
@@ -68,15 +68,21 @@ def _cheap_zero(expr) -> bool:
 def _zero(expr) -> bool:
     """expand; then (exp, log, tanh or a denominator) together + cancel, and the same
     after rewriting in exp -- only for expressions of moderate size."""
+    if sp.count_ops(expr) > _MAX_OPS:
+        return False
+    if expr.has(sp.exp):
+        try:
+            if sp.cancel(sp.together(_name_exps(expr))) == 0:
+                return True
+        except (sp.PolynomialError, TypeError):
+            pass
     e = sp.expand(expr)
     if e == 0:
         return True
-    if sp.count_ops(e) > _MAX_OPS:
-        return False
     if e.has(sp.exp, sp.log, sp.tanh) or any(t.is_Pow and t.exp.is_negative
                                               for t in e.atoms(sp.Pow)):
         try:
-            if sp.cancel(sp.together(e)) == 0:
+            if sp.cancel(sp.together(_name_exps(e))) == 0:
                 return True
             e2 = sp.expand(sp.powsimp(e.rewrite(sp.exp)))
             if e2 == 0 or sp.cancel(sp.together(e2)) == 0:
@@ -84,6 +90,19 @@ def _zero(expr) -> bool:
         except (sp.PolynomialError, TypeError):
             pass
     return False
+
+
+def _name_exps(e):
+    """``exp(c z) -> E_z**c`` with ``E_z > 0`` a symbol: a rational function in the
+    ``E``'s that is 0 is 0 at ``E_z = exp(z)`` (and cancel is much faster on it)."""
+
+    def named(x):
+        c, arg = x.args[0].as_coeff_Mul()
+        if not arg.is_Symbol:
+            return x
+        return sp.Symbol("E[%s]" % arg.name, positive=True) ** c
+
+    return e.replace(lambda x: isinstance(x, sp.exp), named)
 
 
 def _entries(v):
