@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.check.evaluate import Evaluator, define
+from derive.check.define import define
+from derive.check.evaluate import Evaluator
 from derive.check.parse import NOT_KATEX, RELATIONS, NotUnderstood, parse_chain, tokenize
 from derive.check.verify import NOT_UNDERSTOOD, PROVED, REFUTED, LinkResult, check_link
 from derive.check.world import DEFAULT_SIZES, World
@@ -391,9 +392,8 @@ def check_text(text: str, sizes=DEFAULT_SIZES) -> CheckedDocument:
             lc = _line_col(line_starts, f.at(rstart))
             if err is not None:
                 elc = _line_col(line_starts, f.at(err.pos))
-                quoted = f" `{err.construct}`" if err.construct else ""
-                result = LinkResult(NOT_UNDERSTOOD, f"{err.message}{quoted and ''} at line "
-                                    f"{elc[0]}, column {elc[1]}")
+                result = LinkResult(NOT_UNDERSTOOD, f"{err.message} at line {elc[0]}, "
+                                                    f"column {elc[1]}")
             else:
                 result = check_link(here, lnode, rnode, rel)
                 if result.verdict == NOT_UNDERSTOOD and result.pos is not None:
@@ -401,7 +401,7 @@ def check_text(text: str, sizes=DEFAULT_SIZES) -> CheckedDocument:
                     result.reason += f" at line {elc[0]}, column {elc[1]}"
             add_notes(result.notes, f.at(rstart))
             reason = result.reason
-            readings = [n for n in result.notes]
+            readings = list(result.notes)
             if readings:
                 reason += "; read: " + "; ".join(
                     f"{w} as {r} ({why})" if typo else why for w, r, why, typo in readings)

@@ -124,7 +124,6 @@ class _Parser:
 
     def raw_group(self):
         """The raw text of ``{...}`` or of one token (scripts of a network symbol)."""
-        start = self.pos()
         if self.peek() != "{":
             tok = self.take()
             if tok.startswith("\\") and tok in (r"\mathbf", r"\boldsymbol"):
@@ -136,7 +135,6 @@ class _Parser:
             tok = self.take("}") if self.i >= len(self.toks) else self.take()
             depth += {"{": 1, "}": -1}.get(tok, 0)
         end = self.toks[self.i - 1][1]
-        del start
         return self.text[first:end].strip()
 
     def node(self, kind, *args, pos, **info):

@@ -25,7 +25,6 @@ r"""One verdict per link of a chain: proved, refuted, or not understood.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -308,5 +307,3 @@ def _gets(world, ev, lhs, u, v):
     change = u.applyfunc(step) if isinstance(u, sp.MatrixBase) else step(u)
     return (v - u) - change
 
-
-_ = re
