@@ -73,9 +73,11 @@ def define(world: World, lhs: Node, rel: str, rhs: Node, notes: list):
     if kind == "z":
         world.defs["z"] = lambda w, l, j, x: component(w, _env(lay, l, idx, j, x), j)
     elif kind == "hidden":
-        world.defs["hidden"] = lambda w, l, j, x: component(w, _env(lay, l, idx, j, x), j)
+        world.defs["hidden"] = lambda w, l, j, x: _through_z(
+            w, component(w, _env(lay, l, idx, j, x), j), l, j, x)
     elif kind == "output":
-        world.defs["output"] = lambda w, j, x: component(w, _env(None, None, idx, j, x), j)
+        world.defs["output"] = lambda w, j, x: _through_z(
+            w, component(w, _env(None, None, idx, j, x), j), w.L, j, x)
     elif kind in ("loss", "loss_x"):
         world.defs[kind] = lambda w, x: _scalar_cost(w, at, rhs, x, notes)
     elif kind == "delta":
@@ -86,6 +88,16 @@ def define(world: World, lhs: Node, rel: str, rhs: Node, notes: list):
     world._local.clear()
     world._memo.clear()
     return kind
+
+
+def _through_z(w, value, l, j, x):
+    """``a^l_j = \\sigma(\\sum_k w^l_{jk} a^{l-1}_k + b^l_j)``: the weighted input written
+    out is ``z^l_j`` (so that ``\\partial a/\\partial z`` is the activation's slope)."""
+    zz = S.z(l, j, x)
+    affine = w.local(zz)
+    if affine is not None and not value.has(zz) and value.has(affine):
+        return value.xreplace({affine: zz})
+    return value
 
 
 def _env(lay, l, idx, j, x):
@@ -146,7 +158,7 @@ def _definable(world, lhs, rel, rhs):
     name, up, down = lhs.info["name"], lhs.info["up"], lhs.info["down"]
     if name == "C":
         kind = "loss_x" if down and "x" in down else "loss" if not down and not up else None
-        return kind, (None, None)
+        return (kind if kind not in world.defs else None), (None, None)
     if name not in ("z", "a", "delta"):
         return None, (None, None)
     layer_raw = _split_up(up)[0] if name != "y" else None

@@ -38,6 +38,7 @@ __all__ = ["CheckedDocument", "Formula", "Link", "check_text", "extract"]
 
 _ENVS = r"(aligned|alignedat|align\*?|array|gathered|gather\*?|split|eqnarray\*?|equation\*?)"
 _ENV = re.compile(r"\\begin\{%s\}(\{[^{}]*\})?|\\end\{%s\}" % (_ENVS, _ENVS))
+_TAG = re.compile(r"\\(tag|label)\*?\{[^{}]*\}|\\nonumber|\\notag")  # numbering, not math
 _BATCH = re.compile(r"\\sum(\\limits)?_\{?x\b|[\^_]\{?x\b|[\^_]\{[^{}]*,\s*x\b|C_\{?x\b")
 
 
@@ -163,11 +164,31 @@ def _split_top(text, start, seps):
     return pieces
 
 
+def _blank_outer_environments(body: str) -> str:
+    """Blank ``\\begin{aligned}``-like markers at nesting depth 0 (an ``array`` inside
+    brackets stays: it is a matrix)."""
+    out, depth, last = [], 0, 0
+    for m in re.finditer(r"\\(begin|end)\{([^{}]*)\}(\{[^{}]*\})?", body):
+        opening = m.group(1) == "begin"
+        level = depth if opening else depth - 1
+        if level == 0 and _ENV.match(m.group()):
+            out.append(body[last:m.start()])
+            keep = m.group() if not opening else m.group()
+            out.append(" " * len(keep))
+            last = m.end()
+        elif not opening and m.group(3):
+            pass
+        depth += 1 if opening else -1
+    out.append(body[last:])
+    return "".join(out)
+
+
 def _segments(body: str, start: int, kind: str, row=None) -> list:
     """Formulas of one math block: rows of aligned environments, \\quad-separated
     equations, continuation rows (starting with a relation) joined to the previous."""
     # blank the environment markers, keep offsets
-    blanked = _ENV.sub(lambda m: " " * len(m.group()), body)
+    blanked = _blank_outer_environments(body)
+    blanked = _TAG.sub(lambda m: " " * len(m.group()), blanked)
     out = []
     for row_text, row_start in _split_top(blanked, start, {"\\\\"}):
         for seg, seg_start in _split_top(row_text, row_start, {r"\quad", r"\qquad"}):
@@ -296,7 +317,7 @@ def _constraint(world, lhs, rel, rhs) -> bool:
     try:
         ev = Evaluator(world, {})
         d = sp.sympify(ev.value(lhs) - ev.value(rhs))
-    except (NotUnderstood, TypeError, ValueError):
+    except (NotUnderstood, TypeError, ValueError, RecursionError):
         return False
     ys = sorted((s for s in d.free_symbols if s.name.startswith("y")), key=lambda s: s.name)
     if not ys or d.free_symbols - set(ys) or sp.degree(d, ys[-1]) != 1:
@@ -341,6 +362,9 @@ def check_text(text: str, sizes=DEFAULT_SIZES) -> CheckedDocument:
         here = world
         if f.kind == "table":
             here = rows.setdefault(f.row, world.copy())
+        elif world.batch and not _BATCH.search(f.text) and not re.search(r"\b[Nnm]\b", f.text):
+            # a batch document's formula without x is about one example
+            here = World(world.sizes, None, world.defs, world.assumptions, world.cases, True)
         pieces = _parse_pieces(f)
         line = _line_col(line_starts, f.at(0))[0]
         # a definition: one link whose left side is definable
@@ -348,7 +372,7 @@ def check_text(text: str, sizes=DEFAULT_SIZES) -> CheckedDocument:
             notes = []
             try:
                 kind = define(here, pieces[0][1], pieces[1][0], pieces[1][1], notes)
-            except NotUnderstood:
+            except (NotUnderstood, RecursionError):
                 kind = None
             if kind:
                 _scan_not_katex(f, line_starts, corrections)

@@ -61,6 +61,8 @@ def _split_up(raw):
 
 
 def _split_down(raw):
+    if "\\" in raw and "argmax" not in raw:
+        raise NotUnderstood(f"subscript `{raw}` is not an index", 0, raw)
     raw = raw.replace("{", "").replace("}", "").replace(" ", "")
     if "," in raw:
         return [p for p in raw.split(",") if p]
@@ -170,7 +172,7 @@ def _range_for(world, letter, nodes, env):
     if not mine:
         return None
     if any(k == "x" for k, _ in mine):
-        return world.examples if world.batch else None
+        return world.examples if world.batch or world.single else None
     if any(k == "layer" for k, _ in mine):
         good = []
         for v in range(0, world.L + 1):
@@ -273,6 +275,9 @@ class Evaluator:
         w = self.world
         if name == "eta":
             return ETA
+        if name in ("N", "n", "m") and not up and not down and w.single:
+            self.note(name, "1", "one example: the batch size is 1", typo=False)
+            return sp.Integer(1)
         if name in ("N", "n", "m") and not up and not down and (name == "N" or w.batch):
             if w.batch is None:
                 raise NotUnderstood("`N` (batch size) used but the document has no batch",

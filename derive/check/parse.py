@@ -46,7 +46,7 @@ _GREEK = {r"\delta": "delta", r"\eta": "eta", r"\lambda": "lambda", r"\epsilon":
           r"\varepsilon": "epsilon", r"\alpha": "alpha", r"\theta": "theta", r"\mu": "mu"}
 _ALIASES = {"w": "W"}  # Nielsen writes weights w^l_{jk}
 _ELLIPSES = {r"\cdots", r"\vdots", r"\ddots", r"\ldots", r"\dots"}
-_PRODUCTS = {r"\cdot", r"\times"}
+_PRODUCTS = {r"\cdot", r"\times", "*"}
 #: commands KaTeX does not know, with the spelling it does (found as corrections)
 NOT_KATEX = {r"\argmax": r"\operatorname{argmax}", r"\argmin": r"\operatorname{argmin}"}
 
@@ -441,8 +441,10 @@ class _Parser:
 
     def environment(self, pos) -> Node:
         name = self.raw_group()
-        if name not in ("pmatrix", "bmatrix", "matrix"):
+        if name not in ("pmatrix", "bmatrix", "matrix", "array"):
             raise NotUnderstood(f"environment `{name}` inside an equation", pos, name)
+        if name == "array" and self.peek() == "{":
+            self.raw_group()  # the column specification
         rows, row = [], []
         while True:
             if self.peek() == r"\end":

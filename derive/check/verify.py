@@ -160,6 +160,8 @@ def _describe(world, envs, notes):
     parts = [f"sizes {sizes}" + (f", {n} index values" if n > 1 or envs[0] else "")]
     if world.batch:
         parts.append(f"batch N={world.batch}")
+    if world.single:
+        parts.append("one example (N = 1)")
     if "hidden" not in world.defs and "sigma" not in world.defs:
         parts.append("\u03c3 any differentiable function")
     if "loss" not in world.defs and "loss_x" not in world.defs:
@@ -185,6 +187,9 @@ def check_link(world: World, lhs: Node, rhs: Node, rel: str) -> LinkResult:
         return LinkResult(NOT_UNDERSTOOD, exc.message, None, notes, pos=exc.pos or None)
     except NotUnderstood as exc:
         return LinkResult(NOT_UNDERSTOOD, exc.message, None, notes, pos=exc.pos or None)
+    except RecursionError:
+        return LinkResult(NOT_UNDERSTOOD, "the document's definitions refer to each other in a "
+                          "circle (a node defined through itself)", None, notes, pos=lhs.pos)
 
 
 def _check(world, lhs, rhs, rel, notes):
@@ -206,6 +211,8 @@ def _check(world, lhs, rhs, rel, notes):
             raise ShapeError(f"the two sides have shapes {shape(u)} and {shape(v)}",
                              rhs.pos, "=")
         first_order |= ev.first_order
+        if ev.first_order:
+            u, v = _only_written_changes(u, v, notes)
         for where, (p, q) in enumerate(zip(_entries(u), _entries(v))):
             d = world.canonical(sp.sympify(p) - sp.sympify(q))
             uses_eta |= d.has(ETA)
@@ -248,6 +255,26 @@ def _is_update(lhs, rhs) -> bool:
             return True
         stack += [a for a in node.args if hasattr(a, "kind")]
     return False
+
+
+def _changes(q):
+    return {s for e in _entries(q) for s in sp.sympify(e).free_symbols
+            if s.name.startswith(r"\Delta")}
+
+
+def _only_written_changes(u, v, notes):
+    """``\\Delta C \\approx \\frac{\\partial C}{\\partial w} \\Delta w``: only the changes
+    written on both sides move; the others are 0 (stated)."""
+    written = _changes(u) & _changes(v)
+    others = (_changes(u) | _changes(v)) - written
+    if not written or not others:
+        return u, v
+    why = "only the changes written (%s) are nonzero" % ", ".join(sorted(s.name for s in written))
+    if ("changes", "0", why, False) not in notes:
+        notes.append(("changes", "0", why, False))
+    zero = {s: 0 for s in others}
+    return (u.xreplace(zero) if hasattr(u, "xreplace") else u,
+            v.xreplace(zero) if hasattr(v, "xreplace") else v)
 
 
 def _where(env, where):

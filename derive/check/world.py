@@ -71,6 +71,7 @@ class World:
     defs: dict = field(default_factory=dict)
     assumptions: list = field(default_factory=list)
     cases: list = field(default_factory=lambda: [{}])
+    single: bool = False  # one example of a batch document (N = 1, sum over x of one term)
 
     def __post_init__(self):
         if len(self.sizes) < 2 or any(not isinstance(s, int) or s < 1 for s in self.sizes):
