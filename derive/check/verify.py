@@ -263,11 +263,11 @@ def _changes(q):
 
 
 def _only_written_changes(u, v, notes):
-    """``\\Delta C \\approx \\frac{\\partial C}{\\partial w} \\Delta w``: only the changes
-    written on both sides move; the others are 0 (stated)."""
+    """``\\Delta C \\approx \\frac{\\partial C}{\\partial w} \\Delta w``: when one change is
+    written, only it moves; the others are 0 (stated)."""
     written = _changes(u) & _changes(v)
     others = (_changes(u) | _changes(v)) - written
-    if not written or not others:
+    if len(written) != 1 or not others:  # a sum of changes claims the whole differential
         return u, v
     why = "only the changes written (%s) are nonzero" % ", ".join(sorted(s.name for s in written))
     if ("changes", "0", why, False) not in notes:
