@@ -28,6 +28,7 @@ COMMANDS = {
     "latex": ("derive.latex_cli", "print the derived gradients of an output/loss pair or a layer"),
     "claims": ("derive.claims", "check every claim of the reference note and print verdicts"),
     "report": ("derive.report", "write the verified, corrected note with plots"),
+    "check": ("derive.check.cli", "verify a derivation written in Markdown/LaTeX, link by link"),
 }
 
 

@@ -75,9 +75,21 @@ FORMULAS = {
     "batch": r"C = \frac1N\sum_x C_x, \qquad \frac{\partial C}{\partial\mathbf W^l} = "
              r"\frac1N\sum_x\boldsymbol\delta^l_x(\mathbf a^{l-1}_x)^T",
 }
-# the note's corrections: its math typos (checked in derive.claims) and one LaTeX error
-CORRECTIONS = (*_claims.TYPOS,
-               (r"\argmax", r"\operatorname{argmax}", "\\argmax is not a LaTeX/KaTeX command"))
+# The note's corrections (wrong, right, why): its typos and its LaTeX error, as found by
+# running the note through ``python -m derive check`` (derive.check), not a hand-written
+# list. Computed on first use (a few seconds), as ``CORRECTIONS`` or ``_corrections()``.
+
+
+def _corrections() -> tuple:
+    from derive.check import seed_corrections
+
+    return seed_corrections()
+
+
+def __getattr__(name):
+    if name == "CORRECTIONS":
+        return _corrections()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 # file name -> caption
 FIGURES = {
     "delta_vs_z.png": "Output error delta^L against z^L for target y = 0 (the neuron is badly "
@@ -98,7 +110,7 @@ def formulas() -> list:
     >>> r"\\sigma'(z^{l-1}_k)" in formulas()
     True
     """
-    return list(FORMULAS.values()) + [t for w, r, _ in CORRECTIONS for t in (w, r)
+    return list(FORMULAS.values()) + [t for w, r, _ in _corrections() for t in (w, r)
                                       if t != r"\argmax"]
 
 
@@ -303,7 +315,7 @@ def _document(results, lang: str = "en") -> list:
            ("math", F["bp3"]), ("math", F["bp4"]), ("p", T["update"]), ("math", F["update"]),
            ("p", T["corrections"]),
            ("list", [f"${w}$ \u2192 ${r}$: {why(w, y)}" if w != r"\argmax" else
-                     f"`{w}` \u2192 ${r}$: {why(w, y)}" for w, r, y in CORRECTIONS]),
+                     f"`{w}` \u2192 ${r}$: {why(w, y)}" for w, r, y in _corrections()]),
            *verdicts("4a", "4b", "4c", "4d")]
     return doc
 

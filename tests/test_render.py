@@ -119,7 +119,38 @@ def every_printable_formula() -> dict[str, list[str]]:
         report = None
     if report is not None and hasattr(report, "formulas"):
         sources["derive.report.formulas()"] = list(report.formulas())
+    sources.update(_check_formulas())
     return sources
+
+
+def _check_formulas() -> dict[str, list[str]]:
+    """``python -m derive check --format markdown/html`` of the seed note, as written and
+    with a refuted table row (its corrected delta^L is printed too)."""
+    try:
+        check = importlib.import_module("derive.check")
+    except ImportError:
+        return {}
+    from derive.check import output
+
+    seed = check.check_seed()
+    row = r"$\boldsymbol \delta^L = \mathbf a^L - \mathbf y$                    |"
+    planted = check.check_text(seed.text.replace(row, row.replace(r"\mathbf a^L - \mathbf y",
+                                                                  r"\mathbf y - \mathbf a^L"), 1))
+    assert planted.counts()["refuted"] and any(r.corrected for r in planted.links)
+    out = {}
+    for label, doc in (("seed note", seed), ("seed note, one row refuted", planted)):
+        out[f"derive check --format markdown ({label})"] = formulas_in(output.markdown(doc))
+        out[f"derive check --format html ({label})"] = _html_formulas(output.html(doc))
+    return out
+
+
+def _html_formulas(page: str) -> list[str]:
+    """``$$..$$`` and ``\\(..\\)`` formulas of an HTML page (what KaTeX auto-render sees)."""
+    import html
+
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page.split("<body>", 1)[1]))
+    display = [f.strip() for f in _DISPLAY.findall(text)]
+    return display + [f.strip() for f in re.findall(r"\\\((.+?)\\\)", text, re.S)]
 
 
 def test_every_formula_the_cli_prints_renders_with_katex():
