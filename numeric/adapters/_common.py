@@ -56,9 +56,11 @@ class _Problem:
 
     forward: object
     vjp: object
-    vjp_low: object = None      # the VJP in the user's low precision, or None
-    low_dtype: str = None       # its name ("float32", "bfloat16", "float16")
-    low_eps: float = None       # its machine epsilon
+    vjp_low: object = None          # the VJP in the user's low precision, or None
+    round_inputs: object = None     # xs -> xs rounded to the user's dtypes (as float64)
+    round_cotangent: object = None  # v -> v rounded to the output's dtype (as float64)
+    low_dtype: str = None           # the lowest precision ("float32", "bfloat16", "float16")
+    low_eps: float = None           # its machine epsilon
 
 
 def _checker():

@@ -212,23 +212,31 @@ def check_jax(fn, inputs, **options):
     if order == 2:
         v1 = np.random.default_rng(_common._SEED + 2).standard_normal(np.shape(forward(*xs)))
         if lows:
-            v1 = np.asarray(jax.numpy.asarray(v1).astype(lows[0]).astype(np.float32),
-                            dtype=np.float64)
+            v1 = _round(v1, lows[0], jax)
         xs, names = xs + [v1], names + ["grad_output"]
         forward, vjp = _problem(fn, lv, checked, jax, 2)
     problem = _common._Problem(forward, vjp)
     if lows:
         low = lows[0]
-        fwd_low, vjp_low = _problem(fn, lv, checked, jax, order, low=True)
-        problem.vjp_low = _rounded(vjp_low, low, jax)
+        _, problem.vjp_low = _problem(fn, lv, checked, jax, order, low=True)
+        in_dtypes = [_dtype_name(x) for x in lv.leaves] + ([low] if order == 2 else [])
+        out_dtype = low if order == 2 else _out_dtype(fn, lv, jax)
+        problem.round_inputs = lambda xs: [_round(x, d, jax) for x, d in zip(xs, in_dtypes)]
+        problem.round_cotangent = lambda v: _round(v, out_dtype, jax)
         problem.low_dtype = low
         problem.low_eps = float(jax.numpy.finfo(low).eps)
     return _common.run(problem, xs, names, options, own=_OWN)
 
 
-def _rounded(vjp_low, low, jax):
-    def f(v, *xs):
-        vr = np.asarray(jax.numpy.asarray(np.asarray(v, dtype=np.float32)).astype(low)
-                        .astype(np.float32), dtype=np.float64)
-        return vjp_low(vr, *xs), vr
-    return f
+def _out_dtype(fn, lv, jax):
+    out = fn(*lv.unflatten([jax.numpy.asarray(x) for x in lv.leaves]))
+    leaves = [t for t in jax.tree_util.tree_leaves(out)
+              if jax.numpy.issubdtype(t.dtype, jax.numpy.inexact)]
+    return str(min((t.dtype for t in leaves), key=lambda d: jax.numpy.finfo(d).bits))
+
+
+def _round(x, dtype, jax):
+    """``x`` rounded to a low-precision ``dtype`` name, as float64 (others unchanged)."""
+    if dtype not in _LOW:
+        return x
+    return np.asarray(x, dtype=np.float64).astype(jax.numpy.dtype(dtype)).astype(np.float64)

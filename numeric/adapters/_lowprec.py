@@ -15,10 +15,12 @@ low-precision VJP ``g`` is compared entry by entry with the float64 VJP ``r`` at
   float32 and 1e-9 in float64, e.g. a saturated sigmoid, is not a bug);
 * ``cond_i``: how far the exact gradient moves when every input moves by one rounding
   (``x (1 +- eps)``, random signs, twice): the entry's conditioning, measured in float64;
-* ``noise_i``: how far the low-precision *error* ``g - r`` moves when the cotangent moves
-  by one rounding (twice), plus the spread of two identical low-precision calls: the
-  rounding noise of the user's own computation. A systematic bug (a factor 1.01) cancels
-  from that difference, so it does not widen its own bound.
+* ``noise_i``: how far the low-precision *error* ``g - r`` moves when the inputs (at one
+  rounding, twice, and at ``sqrt(eps)``, twice) or the cotangent (``sqrt(eps)``, twice)
+  move, plus the spread of two identical
+  low-precision calls: the rounding noise of the user's own computation, sampled at
+  neighbouring points. A systematic bug (a factor 1.01) cancels from that difference, so
+  it does not widen its own bound.
 
 Measured (tests/test_adapters_torch.py): correct float32 layers stay under a tenth of
 the bound for every seed tried, and a 1e-2 relative bug exceeds it by 300x or more.
@@ -54,25 +56,35 @@ def compare(report, problem, xs, names, rng):
     eps = problem.low_eps
     dtype = problem.low_dtype
     f = np.asarray(problem.forward(*xs))
-    v = rng.standard_normal(f.shape)
-    low, v = problem.vjp_low(v, *xs)
-    low, ref = _as64(low), _as64(problem.vjp(v, *xs))
+    v = problem.round_cotangent(rng.standard_normal(f.shape))
+    low, ref = _as64(problem.vjp_low(v, *xs)), _as64(problem.vjp(v, *xs))
     checked = [k for k, (a, b) in enumerate(zip(low, ref)) if a is not None and b is not None]
-    zero = {k: np.zeros(ref[k].shape) for k in checked}
-    cond, noise = dict(zero), dict(zero)
-    for _ in range(2):
-        moved = [x * (1 + eps * rng.choice([-1.0, 1.0], np.shape(x)))
-                 if np.asarray(x).dtype.kind == "f" else x for x in xs]
-        g = _as64(problem.vjp(v, *moved))
+    cond = {k: np.zeros(ref[k].shape) for k in checked}
+    noise = {k: np.zeros(ref[k].shape) for k in checked}
+
+    def error_moved(xm, vm):
+        """Reference and low-precision VJP at a neighbour (``xm``, ``vm``) of the point."""
+        r, lo = _as64(problem.vjp(vm, *xm)), _as64(problem.vjp_low(vm, *xm))
         for k in checked:
-            cond[k] = np.maximum(cond[k], np.abs(g[k] - ref[k]))
-    for _ in range(2):
-        low2, v2 = problem.vjp_low(v * (1 + 2 * eps * rng.choice([-1.0, 1.0], v.shape)), *xs)
-        low2, ref2 = _as64(low2), _as64(problem.vjp(v2, *xs))
+            noise[k] = np.maximum(noise[k], np.abs((lo[k] - r[k]) - (low[k] - ref[k])))
+        return r
+
+    def moved(step):
+        return problem.round_inputs([x * (1 + step * rng.choice([-1.0, 1.0], np.shape(x)))
+                                     if np.asarray(x).dtype.kind == "f" else x for x in xs])
+
+    for _ in range(2):  # every input one or two roundings away (random signs)
+        r = error_moved(moved(2 * eps), v)
         for k in checked:
-            noise[k] = np.maximum(noise[k], np.abs((low2[k] - ref2[k]) - (low[k] - ref[k])))
-    again, _ = problem.vjp_low(v, *xs)
-    again = _as64(again)
+            cond[k] = np.maximum(cond[k], np.abs(r[k] - ref[k]))
+    # far enough (sqrt(eps), relative) that the rounding errors are independent samples:
+    # an intermediate rounded to a plateau (a sigmoid output next to 1) does not move at
+    # one rounding of the inputs
+    for _ in range(2):
+        error_moved(moved(np.sqrt(eps)), v)
+        error_moved(xs, problem.round_cotangent(
+            v * (1 + np.sqrt(eps) * rng.choice([-1.0, 1.0], v.shape))))
+    again = _as64(problem.vjp_low(v, *xs))
     Entry, InputResult = _report_classes()
     worst = 0.0
     for k in checked:

@@ -247,9 +247,11 @@ def check_torch(fn, inputs, **options):
         forward, vjp = _problem(ref_fn, dtypes, checked, torch, 2)
     problem = _common._Problem(forward, vjp)
     if low:
-        _, vjp_low = _problem(tf, dtypes, checked, torch, order, low=low)
+        _, problem.vjp_low = _problem(tf, dtypes, checked, torch, order, low=low)
         out_dtype = getattr(torch, low) if order == 2 else _out_dtype(tf, all_ts, torch)
-        problem.vjp_low = _rounded_vjp(vjp_low, out_dtype, torch)
+        in_dtypes = dtypes + ([getattr(torch, low)] if order == 2 else [])
+        problem.round_inputs = lambda xs: [_round(x, dt, torch) for x, dt in zip(xs, in_dtypes)]
+        problem.round_cotangent = lambda v: _round(v, out_dtype, torch)
         problem.low_dtype = low
         problem.low_eps = float(torch.finfo(getattr(torch, low)).eps)
     return _common.run(problem, xs, names, options, own=_OWN)
@@ -262,10 +264,8 @@ def _out_dtype(tf, ts, torch):
     return next(t.dtype for t in o if _float(t, torch))
 
 
-def _rounded_vjp(vjp_low, out_dtype, torch):
-    """The low-precision VJP, with the cotangent first rounded to the output's dtype; returns
-    (gradients, the rounded cotangent in float64) so the reference uses the same one."""
-    def f(v, *xs):
-        vr = torch.as_tensor(np.asarray(v)).to(out_dtype).to(torch.float64).numpy()
-        return vjp_low(vr, *xs), vr
-    return f
+def _round(x, dtype, torch):
+    """``x`` rounded to a low-precision torch ``dtype``, as float64 (others unchanged)."""
+    if dtype not in (torch.float32, torch.bfloat16, torch.float16):
+        return x
+    return torch.as_tensor(np.asarray(x, dtype=np.float64)).to(dtype).to(torch.float64).numpy()
