@@ -102,6 +102,9 @@ def check_cache_layer(forward, backward, inputs, **options):
     """Check a cache-style layer: ``out, cache = forward(*inputs, *params)``,
     ``grads = backward(dout, cache)``; return a ``GradientReport``.
 
+    A forward with several outputs returns ``(out1, out2, ..., cache)`` and its backward
+    takes ``(dout1, dout2, ..., cache)`` (an LSTM step: ``next_h, next_c, cache``).
+
     ``backward`` returns one gradient (for one checked input) or a tuple, one per input in
     ``wrt`` (indices or names; default every float input, in order; integer inputs such as
     labels are never checked). ``params``: trailing non-array arguments, a tuple
@@ -128,22 +131,39 @@ def check_cache_layer(forward, backward, inputs, **options):
     xs, names, params, wrt = _setup(inputs, options)
     run_forward = _caller(forward, params)
 
-    def out_and_cache(*xs):
+    shapes = []
+
+    def outs_and_cache(*xs):
         res = run_forward(*xs)
-        if not (isinstance(res, tuple) and len(res) == 2):
-            raise TypeError("forward must return (out, cache), got "
-                            f"{type(res).__name__}" + (f" of length {len(res)}"
-                                                       if isinstance(res, tuple) else ""))
-        return res
+        if not (isinstance(res, tuple) and len(res) >= 2):
+            raise TypeError("forward must return (out, cache) or (out1, out2, ..., cache), "
+                            f"got {type(res).__name__}" + (f" of length {len(res)}"
+                                                           if isinstance(res, tuple) else ""))
+        outs = [np.asarray(o) for o in res[:-1]]
+        shapes[:] = [o.shape for o in outs]
+        return outs, res[-1]
 
     def fwd(*xs):
-        return np.asarray(out_and_cache(*xs)[0])
+        outs, _ = outs_and_cache(*xs)
+        return outs[0] if len(outs) == 1 else np.concatenate([o.ravel() for o in outs])
+
+    mutated = []
 
     def vjp(dout, *xs):
-        _, cache = out_and_cache(*xs)
-        return _spread(backward(dout, cache), wrt, len(xs), "backward")
+        _, cache = outs_and_cache(*xs)
+        dout = np.array(dout, copy=True)  # the backward may write into its douts
+        douts = [dout] if len(shapes) == 1 else _common.split_like(dout, shapes)
+        before = [d.copy() for d in douts]
+        grads = backward(*douts, cache)
+        if not mutated and not all(np.array_equal(a, b) for a, b in zip(before, douts)):
+            mutated.append(True)
+        return _spread(grads, wrt, len(xs), "backward")
 
-    return _common.run(_common._Problem(fwd, vjp), xs, names, options, own=_OWN)
+    report = _common.run(_common._Problem(fwd, vjp), xs, names, options, own=_OWN)
+    if mutated:
+        report.notes.append("backward wrote into its dout argument (e.g. dnext_c += ...): a "
+                            "caller that reuses dout sees it changed; the check gave it a copy")
+    return report
 
 
 def check_value_and_grad(fn, inputs, **options):
