@@ -8,11 +8,13 @@ it is checked first by :func:`numeric.check_layer` (so it is right), then the
 low-precision VJP ``g`` is compared entry by entry with the float64 VJP ``r`` at the
 *same* point (the low-precision inputs and cotangent, upcast exactly) with the bound
 
-    tol_i = 16 * (eps |r_i| + eps rms(r) + cond_i + noise_i)
+    tol_i = 16 * (eps (|r_i| + rms(r) + mean_j |v_j f_j|) + cond_i + noise_i)
 
 * ``eps``: the low dtype's machine epsilon (float32 1.2e-7, bfloat16 7.8e-3, float16 9.8e-4);
-* ``eps rms(r)``: rounding at the scale of the input's gradient (an entry that is 0 in
-  float32 and 1e-9 in float64, e.g. a saturated sigmoid, is not a bug);
+* ``eps rms(r)``: rounding at the scale of the input's gradient;
+* ``eps mean_j |v_j f_j|``: a backward that cancels quantities of the size of the outputs
+  ``f`` (``1 - y`` for a sigmoid output ``y`` next to 1: 0 in float32, 1e-9 in float64)
+  loses ``eps |f|`` of them, as in :func:`numeric.check_layer`'s own bound;
 * ``cond_i``: how far the exact gradient moves when every input moves by one rounding
   (``x (1 +- eps)``, random signs, twice): the entry's conditioning, measured in float64;
 * ``noise_i``: how far the low-precision *error* ``g - r`` moves when the inputs (at one
@@ -57,6 +59,7 @@ def compare(report, problem, xs, names, rng):
     dtype = problem.low_dtype
     f = np.asarray(problem.forward(*xs))
     v = problem.round_cotangent(rng.standard_normal(f.shape))
+    vf = float(np.mean(np.abs(v * f))) if f.size else 0.0
     low, ref = _as64(problem.vjp_low(v, *xs)), _as64(problem.vjp(v, *xs))
     checked = [k for k, (a, b) in enumerate(zip(low, ref)) if a is not None and b is not None]
     cond = {k: np.zeros(ref[k].shape) for k in checked}
@@ -94,7 +97,7 @@ def compare(report, problem, xs, names, rng):
                                 f"differ by up to {spread.max():.3g} (nondeterministic); "
                                 "that spread is part of the bound")
         scale = float(np.sqrt(np.mean(ref[k] ** 2))) if ref[k].size else 0.0
-        tol = _FACTOR * (eps * (np.abs(ref[k]) + scale) + cond[k] + noise[k] + spread)
+        tol = _FACTOR * (eps * (np.abs(ref[k]) + scale + vf) + cond[k] + noise[k] + spread)
         err = np.abs(low[k] - ref[k])
         bad = ~(err <= tol)
         ratio = err / np.maximum(tol, 1e-300)
@@ -103,8 +106,8 @@ def compare(report, problem, xs, names, rng):
                     err, tol, bad, dtype)
     report.notes.append(f"{dtype}: each entry compared with the float64 reference (the same "
                         f"function in float64, checked above) within 16 x (eps_{dtype} x "
-                        "(|entry| + rms of the input's gradient) + conditioning + measured "
-                        f"{dtype} noise); largest error/bound {worst:.2g}")
+                        "(|entry| + rms of the input's gradient + mean |v f|) + conditioning + "
+                        f"measured {dtype} noise); largest error/bound {worst:.2g}")
 
 
 def _add_result(report, Entry, InputResult, name, ref, low, err, tol, bad, dtype):
