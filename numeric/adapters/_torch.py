@@ -14,6 +14,9 @@ Imports torch only when called, so ``import numeric`` never does.
 * Low precision (float32, bfloat16, float16 inputs or parameters): the same ``fn`` in
   float64 is the reference, checked first; then the user's low-precision gradient is
   compared with it entry by entry (:mod:`numeric.adapters._lowprec`).
+* Torch runs on one thread during the check (restored after): the check makes thousands
+  of tiny calls, and intra-op threads made a small module's check 80x slower (37 s against
+  0.45 s) on a loaded 2-core machine.
 * ``order=2``: the double backward. The checked function is ``(x, v) -> J(x)^T v``
   (autograd with ``create_graph=True``), its backward autograd's VJP of that, as
   ``torch.autograd.gradgradcheck`` does.
@@ -254,7 +257,12 @@ def check_torch(fn, inputs, **options):
         problem.round_cotangent = lambda v: _round(v, out_dtype, torch)
         problem.low_dtype = low
         problem.low_eps = float(torch.finfo(getattr(torch, low)).eps)
-    return _common.run(problem, xs, names, options, own=_OWN)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # thousands of tiny calls: 80x faster on a loaded 2-core machine
+    try:
+        return _common.run(problem, xs, names, options, own=_OWN)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _out_dtype(tf, ts, torch):
