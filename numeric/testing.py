@@ -196,6 +196,7 @@ def assert_backward(layer_or_forward, backward, inputs, **options):
 
 
 def _passed(report):
+    __tracebackhide__ = True  # pytest: show the report, not this frame
     if not report.ok:
         raise AssertionError(str(report))
     return report
