@@ -24,8 +24,9 @@ low-precision VJP ``g`` is compared entry by entry with the float64 VJP ``r`` at
   neighbouring points. A systematic bug (a factor 1.01) cancels from that difference, so
   it does not widen its own bound.
 
-Measured (tests/test_adapters_torch.py): correct float32 layers stay under a tenth of
-the bound for every seed tried, and a 1e-2 relative bug exceeds it by 300x or more.
+Measured on the float32 layers of tests/test_adapters_torch.py (12 seeds each, inputs
+scaled by 3): correct layers reach at most 0.035 of the bound; a 1e-2 relative bug in a
+sigmoid's backward exceeds it at 99% of the entries (median 70x the bound).
 """
 
 from __future__ import annotations
