@@ -138,3 +138,12 @@ def test_bad_arguments_give_one_line(call, error, message):
     with pytest.raises(error, match=message) as info:
         call()
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("order", [1, 2])
+def test_fn_that_raises_is_a_report_problem_not_a_crash(dtype, order):
+    def broken(x):
+        raise ValueError("shape mismatch in my layer")
+    report = check_jax(broken, [np.zeros(2, dtype=dtype)], order=order)
+    assert not report.ok and "shape mismatch in my layer" in str(report)

@@ -251,10 +251,12 @@ def test_bad_arguments_give_one_line(call, error, message):
     assert "\n" not in str(info.value)
 
 
-def test_fn_that_raises_is_a_report_problem_not_a_crash():
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=str)
+@pytest.mark.parametrize("order", [1, 2])
+def test_fn_that_raises_is_a_report_problem_not_a_crash(dtype, order):
     def broken(x):
         raise RuntimeError("shape mismatch in my layer")
-    report = check_torch(broken, [torch.zeros(2, dtype=torch.float64)])
+    report = check_torch(broken, [torch.zeros(2, dtype=dtype)], order=order)
     assert not report.ok and "shape mismatch in my layer" in str(report)
 
 

@@ -33,7 +33,7 @@ from numeric.adapters import _common
 __all__ = ["check_torch"]
 
 _OWN = ("names", "order")
-_LOW = {"float32": None, "bfloat16": None, "float16": None}
+_LOW = ("float32", "bfloat16", "float16")
 
 
 def _float(t, torch) -> bool:
@@ -237,12 +237,10 @@ def check_torch(fn, inputs, **options):
     ref_fn = tf
     if lows and tf.module is not None:
         ref_fn = _TorchFn(copy.deepcopy(tf.module).to(torch.float64), len(ts), torch)
-    low = None
-    if lows:
-        low = "float16" if "float16" in lows else lows[0]
+    low = max(lows, key=lambda d: torch.finfo(getattr(torch, d)).eps) if lows else None
     forward, vjp = _problem(ref_fn, dtypes, checked, torch, 1)
-    if order == 2:
-        shape = np.shape(forward(*xs))
+    shape = _out_shape(forward, xs) if order == 2 else None
+    if shape is not None:  # (None: fn raised; the order-1 check reports how)
         v1 = np.random.default_rng(_common._SEED + 2).standard_normal(shape)
         if low:  # the same cotangent in both precisions
             v1 = torch.as_tensor(v1).to(getattr(torch, low)).to(torch.float64).numpy()
@@ -265,11 +263,22 @@ def check_torch(fn, inputs, **options):
         torch.set_num_threads(threads)
 
 
+def _out_shape(forward, xs):
+    try:
+        return np.shape(forward(*xs))
+    except Exception:
+        return None
+
+
 def _out_dtype(tf, ts, torch):
-    with torch.no_grad():
-        o = tf([t.detach() for t in ts])
-    o = o if isinstance(o, (tuple, list)) else (o,)
-    return next(t.dtype for t in o if _float(t, torch))
+    try:
+        with torch.no_grad():
+            o = tf([t.detach() for t in ts])
+        o = o if isinstance(o, (tuple, list)) else (o,)
+        return next(t.dtype for t in o if _float(t, torch))
+    except Exception:  # the check reports what fn does wrong
+        return min((t.dtype for t in ts if t.dtype.is_floating_point),
+                   key=lambda d: torch.finfo(d).bits)
 
 
 def _round(x, dtype, torch):
