@@ -13,7 +13,7 @@ same VJP run in the user's dtype). :func:`run` then
 3. compares the low-precision VJP with the float64 one (:mod:`numeric.adapters._lowprec`).
 
 >>> import numpy as np
->>> report = run(_Problem(lambda x: np.sin(x), lambda v, x: (v * np.cos(x),)),
+>>> report = run(Problem(lambda x: np.sin(x), lambda v, x: (v * np.cos(x),)),
 ...              [np.array([0.5, 1.0])], ["x"], {})
 >>> report.ok
 True
@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["missing_framework", "options_for_checker", "require", "run"]
+__all__ = ["Problem", "flatten_outputs", "missing_framework", "options_for_checker", "require",
+           "run", "split_like"]
 
 _SEED = 0x5EED_ADA7  # adapters' own draws (second calls, low-precision probes)
 _EXTRAS = {"torch": "torch", "jax": "jax"}
@@ -51,7 +52,7 @@ def require(module: str):
 
 
 @dataclass
-class _Problem:
+class Problem:
     """A check in NumPy terms (see the module docstring)."""
 
     forward: object
@@ -129,7 +130,7 @@ def _determinism(problem, xs, names, rng):
     return problems, notes
 
 
-def run(problem: _Problem, xs, names, options, own=()):
+def run(problem: Problem, xs, names, options, own=()):
     """Check ``problem`` at float64 inputs ``xs``; return the :class:`GradientReport`.
 
     ``options`` go to :func:`numeric.check_layer` (minus the adapter's own ``own``).

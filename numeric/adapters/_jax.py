@@ -223,7 +223,7 @@ def check_jax(fn, inputs, **options):
             v1 = _round(v1, lows[0], jax)
         xs, names = xs + [v1], names + ["grad_output"]
         forward, vjp = _problem(fn, lv, checked, jax, 2)
-    problem = _common._Problem(forward, vjp)
+    problem = _common.Problem(forward, vjp)
     if lows:
         low = lows[0]
         _, problem.vjp_low = _problem(fn, lv, checked, jax, order, low=True)

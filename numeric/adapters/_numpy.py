@@ -159,7 +159,7 @@ def check_cache_layer(forward, backward, inputs, **options):
             mutated.append(True)
         return _spread(grads, wrt, len(xs), "backward")
 
-    report = _common.run(_common._Problem(fwd, vjp), xs, names, options, own=_OWN)
+    report = _common.run(_common.Problem(fwd, vjp), xs, names, options, own=_OWN)
     if mutated:
         report.notes.append("backward wrote into its dout argument (e.g. dnext_c += ...): a "
                             "caller that reuses dout sees it changed; the check gave it a copy")
@@ -209,4 +209,4 @@ def check_value_and_grad(fn, inputs, **options):
         grads = _spread(grads, wrt, len(xs), "fn")
         return [None if d is None else np.asarray(g) * np.asarray(d) for d in grads]
 
-    return _common.run(_common._Problem(fwd, vjp), xs, names, options, own=_OWN)
+    return _common.run(_common.Problem(fwd, vjp), xs, names, options, own=_OWN)

@@ -246,7 +246,7 @@ def check_torch(fn, inputs, **options):
             v1 = torch.as_tensor(v1).to(getattr(torch, low)).to(torch.float64).numpy()
         xs, names = xs + [v1], names + ["grad_output"]
         forward, vjp = _problem(ref_fn, dtypes, checked, torch, 2)
-    problem = _common._Problem(forward, vjp)
+    problem = _common.Problem(forward, vjp)
     if low:
         _, problem.vjp_low = _problem(tf, dtypes, checked, torch, order, low=low)
         out_dtype = getattr(torch, low) if order == 2 else _out_dtype(tf, all_ts, torch)
