@@ -68,7 +68,7 @@ VERDICTS = [
     ("relu at exactly 0, mask z >= 0", relu, lambda g, z: (g * (z >= 0),), [Z_KINK], True,
      "kink"),
     ("relu at 0 given twice the gradient", relu, lambda g, z: (2 * g * (z >= 0),), [Z_KINK],
-     False, "wrong (kink)"),
+     False, "outside the one-sided derivatives at a kink"),
     ("max pool with ties", pool, pool_back, [POOL_TIES], True, "kink"),
     ("dense correct", dense, dense_back, [X34, W23, B2], True, "passed"),
     ("dense dx sign", dense, lambda g, x, W, b: (-W.T @ g, g @ x.T, g.sum(1)),
@@ -85,7 +85,7 @@ VERDICTS = [
      False, "WRONG"),
     ("dense dx wrong in column 1 only", dense,
      lambda g, x, W, b: (W.T @ g * np.array([1, 1.5, 1, 1]), g @ x.T, g.sum(1)),
-     [X34, W23, B2], False, "only columns (samples) 1 of 4"),
+     [X34, W23, B2], False, "only sample 1 of 4 (axis 1) is wrong"),
     ("complex-unsafe forward, correct", abs_safe_sig,
      lambda g, z: (g * sig(z) * (1 - sig(z)),), [Z_SAT[:, 2:]], True, "real differences"),
     ("complex-unsafe forward, sign bug", abs_safe_sig,
@@ -180,9 +180,9 @@ def test_forward_in_float32_is_reported():
     assert not report.ok and "forward returned dtype float32" in str(report)
 
 
-def test_nothing_to_check_is_said():
+def test_nothing_to_check_is_not_a_pass():
     report = check_layer(lambda x: 2 * x, lambda g, x: (None,), [X34])
-    assert report.ok and "nothing was checked" in str(report)
+    assert not report.ok and "nothing was checked" in str(report)
 
 
 def test_forward_raising_is_reported_naming_the_stage():
@@ -197,7 +197,7 @@ LARGE = [
     ("dW off by 1e-3 relative in one entry",
      lambda g, x, W, b: (W.T @ g, (g @ x.T) * np.where(np.arange(W.size) == 7, 1.001,
                                                        1.0).reshape(W.shape), g.sum(1)),
-     False, "this full check explains it"),
+     False, "localised by group testing"),
 ]
 
 
@@ -292,5 +292,10 @@ def test_long_real_difference_steps_have_an_honest_error_bound():
 
     inputs = [q for W, b in zip(net.weights, net.biases) for q in (W, b)] + [X]
     report = check_layer(forward, backward, inputs)
+    # entries of ~1e-19 next to bounds of ~1e-14 cannot be resolved by real differences:
+    # said as unresolved (not passed silently, not called wrong)
+    assert report.counts["wrong"] == 0 and report.counts["unresolved"] > 0, str(report)
+    assert "make forward complex-safe" in str(report)
+    report = check_layer(forward, backward, inputs, allow_unresolved=True)
     assert report.ok, str(report)
     assert "real differences" in str(report)

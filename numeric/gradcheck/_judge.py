@@ -1,0 +1,298 @@
+"""Per-entry verdicts: verified, wrong, kink, inaccurate, unresolved.
+
+Private module of :mod:`numeric.gradcheck`.
+
+* **Complex-step inputs** (:func:`judge_complex`). Each entry's tolerance is the rounding
+  of the analytic sum, ``ulps * eps * sum_j |v_j J_ji|`` (from the complex step, never from
+  the analytic value being judged), or the layer's rounding floor: ``ulps * eps`` times the
+  largest ``|x * d(v.f)/dx|`` over all inputs, over this input's scale (a gradient that is
+  exactly 0 computed as 1e-16 next to entries of size 1). An entry the ``-ih`` step shows to
+  be at a kink passes when its value lies between the two one-sided derivatives. A
+  discrepancy beyond that is **examined** (:func:`examine`): the analytic and numeric
+  values are compared again at random points a tiny relative distance away; a formula
+  error moves smoothly (the relative discrepancy stays put), rounding in ``backward`` jumps
+  erratically and averages out. Erratic with zero mean: *inaccurate*; otherwise *wrong*.
+* **Real-difference inputs** (:func:`judge_real`): each entry against its central
+  difference and the error bound of that difference; kinks only when one-sided slopes
+  differ at every step down to the rounding floor; an entry no step can resolve is
+  *unresolved*, with the reason.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numeric.gradcheck import _method as M
+from numeric.gradcheck._calls import ComplexUnsafe, UserCodeError
+from numeric.gradcheck._report import Entry
+
+__all__ = ["judge_complex", "judge_real", "quick_real", "examine", "kink_suspects"]
+
+_LEVELS = tuple(2.0 ** -e for e in (36, 28, 22, 18, 15, 13, 12, 11, 10, 9, 8, 7, 6, 5))
+_POINTS = 60      # points on the line for the rounding test
+_FIRST = 6        # points first: a steady discrepancy is decided on these
+_T = 5.0          # fitted r(0) beyond this many standard errors: a formula error
+_EXAMINE = 8      # entries examined per check (the rest inherit the verdict, said so)
+
+
+def _idx(shape, i):
+    return tuple(int(j) for j in np.unravel_index(i, shape)) if shape else ()
+
+
+def kink_suspects(ev, groups, d_plus, A, ulps):
+    """Entries where the ``-ih`` step disagrees with the ``+ih`` one, by bisection.
+
+    ``groups``: {input: entries}; returns {(input, entry): derivative at -ih}.
+    """
+    found = {}
+    stack = [groups]
+    while stack:
+        G = stack.pop()
+        got = M.complex_group(ev, G, -1.0)
+        want = sum(float(d_plus[k][np.asarray(e)].sum()) for k, e in G.items())
+        scale = sum(float(A[k][np.asarray(e)].sum()) for k, e in G.items())
+        if abs(got - want) <= ulps * M.EPS * scale + 1e-300:
+            continue
+        items = [(k, int(i)) for k, e in G.items() for i in e]
+        if len(items) == 1:
+            found[items[0]] = got
+            continue
+        half = len(items) // 2
+        for part in (items[:half], items[half:]):
+            g2 = {}
+            for k, i in part:
+                g2.setdefault(k, []).append(i)
+            stack.append(g2)
+    return found
+
+
+def judge_complex(res, ev, k, g, sweep, minus, floor, ulps):
+    """Judge every entry of input ``k`` from its complex step ``sweep = (d, A, F)``.
+
+    ``minus``: {entry: derivative at -ih} for kink suspects. Fills ``res`` (wrong, kinks)
+    and returns (numeric, tol, candidates) where candidates are entries to examine.
+    """
+    d, A, F = sweep
+    x = ev.inputs[k]
+    tol = ulps * M.EPS * A
+    err = np.abs(g - d)
+    flagged = ~(err <= np.maximum(tol, floor))
+    cands = []
+    for i, dm in minus.items():
+        if abs(dm - d[i]) <= ulps * M.EPS * A[i]:
+            continue  # same branch both ways: an ordinary entry
+        lo, hi = min(d[i], dm), max(d[i], dm)
+        try:  # each output's share between its one-sided values (ties in several windows)
+            cp, cm = M.complex_columns(ev, k, i)
+            lo, hi = min(lo, float(np.minimum(cp, cm).sum())), max(hi, float(np.maximum(
+                cp, cm).sum()))
+        except (ComplexUnsafe, UserCodeError):
+            pass
+        inside = lo - tol[i] - floor <= g[i] <= hi + tol[i] + floor
+        near = lo if abs(g[i] - lo) < abs(g[i] - hi) else hi
+        e = Entry(res.name, _idx(x.shape, i), float(g[i]), float(near),
+                  0.0 if inside else float(abs(g[i] - near)), float(tol[i] + floor),
+                  "kink" if inside else "wrong", "complex step at +ih and -ih",
+                  left=float(dm), right=float(d[i]),
+                  note="" if inside else "outside the one-sided derivatives at a kink")
+        (res.kinks if inside else res.wrong).append(e)
+        flagged[i] = False
+    for i in np.flatnonzero(flagged):
+        cands.append(int(i))
+    return d, tol, cands
+
+
+def examine(ev, layer, items, rng, ulps, progress, checked=None):
+    """Wrong or inaccurate? ``items``: list of (input k, entry i, analytic, numeric).
+
+    Along one random line through the checked inputs, ``x (1 + s delta u)`` (``u = 1`` at
+    the entry, uniform in [-1/2, 1/2] elsewhere, ``s`` in [-1, 1]), the relative
+    discrepancy ``r(s) = analytic / numeric - 1`` is sampled at ``_POINTS`` points, for the
+    largest ``delta`` (from 2^-5 down to 2^-36) at which the numeric value stays within 50%
+    at every point: wide enough that intermediates of ``backward`` cross many float
+    boundaries, narrow enough that no branch of ``forward`` changes. Then:
+
+    * steady ``r`` (within 0.1%): a formula error (wrong);
+    * ``r(0)`` an outlier among its neighbours (the discrepancy vanishes a hair away): a
+      branch taken at exactly this point (``0/0``, ``x == 0``, a tolerance mask): wrong;
+    * a line fitted to the neighbours splits ``r`` into a smooth part and jumps: a fitted
+      ``r(0)`` away from zero beyond ``_T`` standard errors and half the jumps is a
+      formula error under rounding noise (wrong); otherwise rounding in ``backward``
+      (inaccurate, with its digits).
+
+    (``r`` is the plain difference where the numeric value is 0.)
+    Returns {(k, i): (status, note)}.
+    """
+    out = {}
+    checked = set(range(len(ev.inputs))) if checked is None else set(checked)
+    for n, (k, i, g0, d0) in enumerate(items):
+        progress(f"examined {n} of {len(items)} disagreeing entries")
+        # the entry itself moves fully, every other checked entry by up to half as much:
+        # moving all by random signs can leave the entry's intermediates unchanged (w a with
+        # w up and a down); inputs without a gradient (labels, data) stay put
+        u = [rng.uniform(-0.5, 0.5, x.shape) if x.dtype.kind == "f" and j in checked else None
+             for j, x in enumerate(ev.inputs)]
+        u[k].reshape(-1)[i] = 1.0
+        r0 = _rel(g0, d0)
+        # a true 0 may be a root of the derivative: nearby it grows linearly, and only the
+        # discrepancy's own size can bound the neighbourhood (down to steps of 2^-52)
+        stable = 1e3 * abs(g0) if d0 == 0 else 0.5 * abs(d0)
+        verdict, delta = None, None
+        for level in sorted(_LEVELS + ((2.0 ** -44, 2.0 ** -52) if d0 == 0 else ()), reverse=True):
+            S = np.concatenate([[-1.0, 1.0], rng.uniform(-1, 1, _FIRST - 2)])
+            pairs = [_at(ev, layer, u, level * t, k, i) for t in S]
+            if any(g is None for g, _ in pairs) or \
+                    any(abs(d - d0) > stable for _, d in pairs):
+                continue
+            R = [_rel(g, d) for g, d in pairs]
+            if all(abs(r - r0) <= 1e-3 * abs(r0) for r in R):
+                verdict = ("wrong", f"a steady discrepancy ({'relative ' if d0 else ''}"
+                           f"{r0:.3g}) under input perturbations up to {level:.2g} relative: "
+                           "a formula error")
+                break
+            more = rng.uniform(-1, 1, _POINTS - _FIRST)
+            extra = [_at(ev, layer, u, level * t, k, i) for t in more]
+            if any(g is None for g, _ in extra) or any(abs(d - d0) > stable for _, d in extra):
+                continue
+            S = np.concatenate([S, more])
+            R = np.array(R + [_rel(g, d) for g, d in extra])
+            cells = len({g for g, _ in pairs + extra} | {g0})
+            verdict, delta = _rounding_test(S, R, r0, d0, level, cells), level
+            break
+        if verdict is None:
+            verdict = ("wrong", "no perturbation keeps the numeric value within 50%: not a "
+                       "rounding effect")
+        out[(k, i)] = verdict
+    return out
+
+
+def _at(ev, layer, u, t, k, i):
+    """(analytic, numeric) of entry ``i`` of input ``k`` at ``x (1 + t u)``."""
+    xs = [x if uu is None else x * (1 + t * uu) + (x == 0) * t * ev.scale[j] * uu
+          for j, (x, uu) in enumerate(zip(ev.inputs, u))]
+    try:
+        grads = layer.backward(ev.v, xs)
+        g = float(np.asarray(grads[k], dtype=np.float64).reshape(-1)[i])
+        e = np.zeros(xs[k].size)
+        e[i] = 1.0
+        d = M.complex_direction(ev, {k: e}, xs=xs)[0]
+    except (UserCodeError, ComplexUnsafe, TypeError, IndexError, ValueError):
+        return None, None
+    return g, d
+
+
+def _rel(g, d):
+    return (g - d) / d if d != 0 else g - d
+
+
+def _rounding_test(S, R, r0, d0, delta, cells=_POINTS):
+    """Fit ``R = a + b S`` on the neighbours; jumps are the residuals. (status, note)."""
+    X = np.stack([np.ones_like(S), S], axis=1)
+    coef, *_ = np.linalg.lstsq(X, R, rcond=None)
+    resid = R - X @ coef
+    m = R.size
+    sd = float(np.sqrt(resid @ resid / max(m - 2, 1)))
+    se = sd * float(np.sqrt(np.linalg.inv(X.T @ X)[0, 0]))
+    a = float(coef[0])
+    rho = float(resid.max() - resid.min()) / 2  # amplitude of the jumps
+    kind = "relative " if d0 else ""
+    if abs(r0 - a) > max(_T * sd, 1.5 * rho) and abs(r0 - a) > 1e-3 * abs(r0):
+        return ("wrong", f"the discrepancy at this point ({kind}{r0:.3g}) is not seen a hair "
+                f"away (there {kind}{a:.3g} +- {sd:.2g}): a branch taken at exactly this "
+                "point (0/0, x == 0, a tolerance mask)")
+    # wrong: steady, or a mean offset both statistically clear and larger than half the
+    # rounding jumps; with fewer than 8 distinct analytic values the mean of so few jumps
+    # is no better known than the jumps themselves: the offset must exceed them
+    if sd <= 1e-3 * abs(a) or (abs(a) > _T * se and abs(a) > (0.5 if cells >= 8 else 1.0) * rho):
+        return ("wrong", f"a {'steady' if sd <= 1e-3 * abs(a) else 'systematic'} "
+                f"discrepancy ({kind}{a:.3g}, rounding jumps {sd:.2g}) under input "
+                f"perturbations up to {delta:.2g} relative: a formula error")
+    if d0 != 0:
+        digits = max(0.0, -np.log10(max(sd, 1e-17)))
+        return ("inaccurate", f"right formula, about {digits:.0f} correct digits: the "
+                f"discrepancy jumps (spread {sd:.2g} relative) and averages to zero under "
+                "tiny input perturbations; likely a cancellation in backward (e.g. 1 - s of "
+                "a saturated sigmoid: use sigmoid(-z))")
+    return ("inaccurate", f"a rounding residue (spread {sd:.2g}) where the true value is 0; "
+            "it jumps and averages to zero under tiny input perturbations")
+
+
+def quick_real(ev, k, progress, name):
+    """One-sided slopes at every entry of input ``k`` (2 calls each): the first look, and
+    the scale of the input's gradient. Entries where forward raises are ``None``."""
+    out = []
+    size = ev.inputs[k].size
+    for i in range(size):
+        if i % 256 == 0:
+            progress(f"{name}: real differences, entry {i} of {size}")
+        try:
+            out.append(M.one_sided(ev, k, i))
+        except UserCodeError as exc:
+            out.append(str(exc))
+    return out
+
+
+def judge_real(res, ev, k, g, ulps, floor, coarse, quick):
+    """Judge every entry of input ``k`` by real differences (forward not complex-safe).
+
+    ``quick``: :func:`quick_real`'s probes; ``floor``: the layer's rounding floor for this
+    input; ``coarse``: error bounds below this (1e-8 of the layer's gradient scale) count as
+    resolved even when the entry itself is smaller.
+    """
+    x = ev.inputs[k]
+    numeric = np.full(x.size, np.nan)
+    tols = np.full(x.size, np.nan)
+    for i in range(x.size):
+        q = quick[i]
+        try:
+            if isinstance(q, str):
+                raise UserCodeError(q)
+            _judge_real_entry(res, ev, k, i, float(g[i]), ulps, floor, coarse, q, numeric, tols)
+        except UserCodeError as exc:
+            res.unresolved.append(Entry(res.name, _idx(x.shape, i), float(g[i]), float("nan"),
+                                        float("nan"), float("nan"), "unresolved",
+                                        "real differences", note=f"{exc} at a shifted input"))
+    return numeric, tols
+
+
+def _judge_real_entry(res, ev, k, i, gi, ulps, floor, coarse, q, numeric, tols):
+    shape = ev.inputs[k].shape
+    tol_q = q.error + ulps * M.EPS * q.A
+    numeric[i], tols[i] = q.central, tol_q
+    if (tol_q < 0.01 * abs(q.central) or tol_q < coarse) and abs(gi - q.central) <= tol_q:
+        return
+    p = M.real_probe(ev, k, i)
+    if p.kink:  # shrink the step: a kink crossed by a long step is not a kink at x
+        for grow in (1 / 16, 1 / 256, 1 / 4096):
+            s = M.real_probe(ev, k, i, grow=grow)
+            if s.noise > 0.5 * abs(s.right - s.left):
+                break  # noise floor reached with the gap still open
+            p = s
+            if not s.kink:
+                break
+    if p.kink:
+        lo, hi = min(p.left, p.right), max(p.left, p.right)
+        slack = p.noise + ulps * M.EPS * p.A + floor
+        inside = lo - slack <= gi <= hi + slack
+        near = lo if abs(gi - lo) < abs(gi - hi) else hi
+        numeric[i], tols[i] = near, slack
+        e = Entry(res.name, _idx(shape, i), gi, float(near), 0.0 if inside else abs(gi - near),
+                  float(slack), "kink" if inside else "wrong", "one-sided differences",
+                  left=p.left, right=p.right,
+                  note=f"one-sided slopes differ down to step {p.h:.2g}")
+        (res.kinks if inside else res.wrong).append(e)
+        return
+    if p.error >= 0.01 * abs(p.central) and p.error >= coarse:
+        p = M.resolve(ev, k, i, p)
+    tol = p.error + ulps * M.EPS * p.A
+    numeric[i], tols[i] = p.central, tol
+    if abs(gi - p.central) > tol + floor:
+        res.wrong.append(Entry(res.name, _idx(shape, i), gi, p.central, abs(gi - p.central),
+                               tol + floor, "wrong", "real differences (central + Richardson)"))
+    elif tol > max(abs(p.central), abs(gi)) and tol > max(floor, coarse):
+        res.unresolved.append(Entry(
+            res.name, _idx(shape, i), gi, p.central, abs(gi - p.central), tol, "unresolved",
+            "real differences",
+            note="the derivative is below the error bound of real differences; make forward "
+                 "complex-safe (no abs, max on complex, astype(float)) so the complex step "
+                 "can resolve it, or pass allow_unresolved=True"))
