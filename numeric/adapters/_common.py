@@ -17,8 +17,8 @@ same VJP run in the user's dtype). :func:`run` then
 ...              [np.array([0.5, 1.0])], ["x"], {})
 >>> report.ok
 True
->>> options_for_checker({"ulps": 8, "order": 2}, ("order",))
-{'ulps': 8}
+>>> options_for_checker({"ulps": 8, "order": 2, "batch_axis": -1}, ("order",))
+{'ulps': 8, 'batch_axis': -1}
 """
 
 from __future__ import annotations

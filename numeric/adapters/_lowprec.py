@@ -31,6 +31,8 @@ sigmoid's backward exceeds it at 99% of the entries (median 70x the bound).
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 __all__ = ["compare"]
@@ -40,15 +42,11 @@ _FAR = 1e-3
 _SHOWN = 10
 
 
-def _report_classes():
-    """The checker's Entry and InputResult classes, wherever the checker keeps them."""
-    for module in ("numeric._report", "numeric.gradcheck._report"):
-        try:
-            mod = __import__(module, fromlist=["Entry", "InputResult"])
-            return mod.Entry, mod.InputResult
-        except (ImportError, AttributeError):
-            continue
-    return None, None
+def _report_classes(report):
+    """The checker's Entry and InputResult classes: those of the module that defines the
+    report's class (the checker keeps them together)."""
+    mod = sys.modules.get(type(report).__module__)
+    return getattr(mod, "Entry", None), getattr(mod, "InputResult", None)
 
 
 def _as64(gs):
@@ -90,7 +88,7 @@ def compare(report, problem, xs, names, rng):
         error_moved(xs, problem.round_cotangent(
             v * (1 + far * rng.choice([-1.0, 1.0], v.shape))))
     again = _as64(problem.vjp_low(v, *xs))
-    Entry, InputResult = _report_classes()
+    Entry, InputResult = _report_classes(report)
     worst = 0.0
     for k in checked:
         spread = np.abs(again[k] - low[k])
@@ -136,8 +134,8 @@ def _add_result(report, Entry, InputResult, name, ref, low, err, tol, bad, dtype
                                    f"{list(idx)}: {dtype} {a:.9g}, float64 {b:.9g}, "
                                    f"|error| {e:.2e}, tol {t:.2e}")
         return
-    res = InputResult(name, ref.shape, method, int(ref.size))
+    res = InputResult(name, ref.shape, method, int(ref.size),
+                      wrong=[Entry(name, idx, a, b, e, t, "wrong", method)
+                             for idx, a, b, e, t in rows], diagnosis=diagnosis)
     res.n_wrong = n_bad
-    res.wrong = [Entry(name, idx, a, b, e, t, "wrong", method) for idx, a, b, e, t in rows]
-    res.diagnosis = diagnosis
     report.inputs.append(res)
