@@ -147,3 +147,11 @@ def test_fn_that_raises_is_a_report_problem_not_a_crash(dtype, order):
         raise ValueError("shape mismatch in my layer")
     report = check_jax(broken, [np.zeros(2, dtype=dtype)], order=order)
     assert not report.ok and "shape mismatch in my layer" in str(report)
+
+
+def test_fn_that_cannot_be_traced_is_run_as_it_is():
+    """Python control flow on values: jax.jit cannot trace it; the check still runs."""
+    def piecewise(x):
+        return jnp.sin(x) if x.sum() > 0 else jnp.cos(x)
+    report = check_jax(piecewise, [np.array([0.5, 1.0])])
+    assert report.ok, str(report)

