@@ -11,8 +11,15 @@ same hand-written NumPy backward is checked by
 
 Medians of ``--repeat`` runs; ratios against finite differences measured in the same
 run. Then three subtle bugs are fed to all three checkers. torch is imported here only.
+The image and sequence layers are benched at sizes 2 (their SymPy forms grow fastest).
 
-    python bench/bench_layers.py [--repeat 5]
+``--course-sizes`` instead times ``numeric.check_layer`` on conv2d (padding 1) and
+max_pool2d (2x2, stride 2) at the course sizes x (4, 3, 16, 16), w (8, 3, 3, 3), each
+with the library's vectorised, complex-safe forward and with a loop forward written as
+course code is (``out = np.zeros(...)``: not complex-safe), counting forward calls.
+The loop runs take minutes with the current checker (that is the point of the figure).
+
+    python bench/bench_layers.py [--repeat 5] [--course-sizes]
 """
 
 from __future__ import annotations
@@ -68,8 +75,12 @@ def _torch_check(torch, layer, backward, inputs):
         return False
 
 
+_SMALL = ("attention", "conv2d", "max_pool2d", "spatial_batch_norm", "group_norm", "rnn_step",
+          "lstm_step", "temporal_softmax_loss")
+
+
 def _sizes(layer):
-    return {s: (2 if layer.name == "attention" else 3) for s in layer.sizes}
+    return {s: (2 if layer.name in _SMALL else 3) for s in layer.sizes}
 
 
 def bench(repeat):
@@ -138,10 +149,67 @@ def catches(torch):
               f"{'yes' if tc else 'no':>16}")
 
 
+def _conv_loop(x, w, b, stride=1, pad=1):
+    """conv2d as course code writes it: loops, and a float output (not complex-safe)."""
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    Ho, Wo = 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
+    out = np.zeros((N, F, Ho, Wo))
+    for n in range(N):
+        for f in range(F):
+            for i in range(Ho):
+                for j in range(Wo):
+                    win = xp[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
+                    out[n, f, i, j] = np.sum(win * w[f]) + b[f]
+    return out
+
+
+def _pool_loop(x, k=2, s=2):
+    N, C, H, W = x.shape
+    out = np.zeros((N, C, 1 + (H - k) // s, 1 + (W - k) // s))
+    for n, c, i, j in np.ndindex(*out.shape):
+        out[n, c, i, j] = np.max(x[n, c, i * s:i * s + k, j * s:j * s + k])
+    return out
+
+
+def course_sizes():
+    import warnings
+
+    from numeric.layers import get_layer
+
+    rng = np.random.default_rng(0)
+    x, w, b = rng.normal(size=(4, 3, 16, 16)), rng.normal(size=(8, 3, 3, 3)), rng.normal(size=8)
+    conv, pool = get_layer("conv2d").configure(padding=1), get_layer("max_pool2d")
+    cases = [("max_pool2d vectorised", pool.forward, pool.backward, [x]),
+             ("conv2d vectorised", conv.forward, conv.backward, [x, w, b]),
+             ("max_pool2d loops", _pool_loop, pool.backward, [x]),
+             ("conv2d loops", _conv_loop, conv.backward, [x, w, b])]
+    print("numeric.check_layer at x (4, 3, 16, 16), w (8, 3, 3, 3)")
+    for label, forward, backward, inputs in cases:
+        calls = [0]
+
+        def counted(*args, forward=forward):
+            calls[0] += 1
+            return forward(*args)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the loop forwards drop imaginary parts
+            start = time.perf_counter()
+            report = numeric.check_layer(counted, backward, inputs)
+        print(f"{label:24} {'ok' if report.ok else 'FAILED':6} {time.perf_counter() - start:8.1f} s "
+              f"{calls[0]:7d} forward calls", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--course-sizes", action="store_true",
+                        help="time check_layer on loop and vectorised conv/pool at course sizes")
     args = parser.parse_args(argv)
+    if args.course_sizes:
+        course_sizes()
+        return 0
     torch = bench(args.repeat)
     catches(torch)
     return 0

@@ -17,6 +17,7 @@ come out ``"failed"``:
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -493,11 +494,45 @@ CHECKS = {
 }
 
 
-def check_claims(only=None) -> list:
-    """Run every check (or those whose key starts with one of ``only``)."""
-    keys = [k for k in CHECKS if not only or any(k.startswith(o) for o in only)]
+# Seconds per check, measured 2026-11-29 on the shared 2-core machine while other jobs
+# ran (load average about 7; an idle machine is 2-4x faster): the estimates err long.
+CHECK_SECONDS = {"1a": 0.21, "1b": 0.12, "1c": 0.67, "2a": 0.02, "2b": 3.54, "3a": 1.41,
+                 "3b": 0.55, "3c": 19.61, "3d": 10.58, "4a": 2.44, "4b": 0.43, "4c": 1.39,
+                 "4d": 0.09}
+
+
+def selected(only=None) -> list:
+    """The keys of the checks ``only`` selects (every key starting with one of them).
+
+    >>> selected(["3"]), len(selected())
+    (['3a', '3b', '3c', '3d'], 13)
+    """
+    return [k for k in CHECKS if not only or any(k.startswith(o) for o in only)]
+
+
+def estimate_seconds(only=None) -> float:
+    """Estimated seconds of :func:`check_claims` from the measured :data:`CHECK_SECONDS`.
+
+    >>> estimate_seconds(["1a"])
+    0.21
+    """
+    return round(sum(CHECK_SECONDS.get(k, 1.0) for k in selected(only)), 2)
+
+
+def check_claims(only=None, progress=None) -> list:
+    """Run every check (or those whose key starts with one of ``only``).
+
+    ``progress(text)``, if given, is called before each check with which check it is,
+    how many are left and the estimated seconds left.
+    """
+    keys = selected(only)
     results = []
-    for key in keys:
+    for i, key in enumerate(keys, 1):
+        if progress is not None:
+            left = sum(CHECK_SECONDS.get(k, 1.0) for k in keys[i - 1:])
+            title = (CHECKS[key].__doc__ or key).strip().splitlines()[0].replace("``", "")
+            progress(f"check {i}/{len(keys)} [{key}] {title[:60]} ({len(keys) - i} after "
+                     f"this; about {left:.0f} s left)")
         try:
             results.append(CHECKS[key]())
         except Exception as exc:  # a crashing check is a failed check, with the reason
@@ -511,6 +546,68 @@ def check_claims(only=None) -> list:
 def add_arguments(parser) -> None:
     parser.add_argument("--claim", action="append", metavar="KEY",
                         help="check only this claim (1-4 or a key like 3b); repeatable")
+    add_budget_arguments(parser)
+
+
+DEFAULT_BUDGET = 300.0  # seconds; every check together is estimated at about 40
+
+
+def add_budget_arguments(parser) -> None:
+    """``--budget`` and ``--quiet``, shared by ``claims`` and ``report``."""
+    parser.add_argument("--budget", default=None, metavar="SECONDS",
+                        help="refuse if the checks are estimated to take longer "
+                             "(default %g s)" % DEFAULT_BUDGET)
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def parse_claims(values) -> list | None:
+    """The ``--claim`` keys, checked: each non-empty and selecting at least one check.
+
+    >>> parse_claims(["3B", " 1 "]), parse_claims(None)
+    (['3b', '1'], None)
+    >>> parse_claims([""])
+    Traceback (most recent call last):
+    ...
+    derive.errors.UsageError: --claim: expected one of 1, 2, 3, 4 or 1a, 1b, 1c, 2a, 2b, 3a, 3b, 3c, 3d, 4a, 4b, 4c, 4d, got an empty key
+    """
+    if values is None:
+        return None
+    keys = []
+    expected = f"one of 1, 2, 3, 4 or {', '.join(CHECKS)}"
+    for value in values:
+        key = str(value).strip().lower()
+        if not key:
+            raise UsageError("--claim", expected, "an empty key")
+        if not any(k.startswith(key) for k in CHECKS):
+            raise UsageError("--claim", expected, repr(value))
+        keys.append(key)
+    return keys
+
+
+def progress_printer(quiet: bool):
+    """A ``progress(text)`` callable printing ``[  1.2s] text`` to stderr (or nothing)."""
+    import sys
+
+    start = time.perf_counter()
+
+    def say(text):
+        if not quiet:
+            print("[%5.1fs] %s" % (time.perf_counter() - start, text), file=sys.stderr,
+                  flush=True)
+    return say
+
+
+def check_budget(only, budget_text, extra: float = 0.0) -> float:
+    """The estimate of the checks (+ ``extra``); UsageError if over ``--budget``."""
+    from derive.mainjob import parse_budget
+
+    budget = DEFAULT_BUDGET if budget_text is None else parse_budget(budget_text)
+    estimate = estimate_seconds(only) + extra
+    if estimate > budget:
+        raise UsageError("--budget", "a request estimated within %g s" % budget,
+                         "about %.2g s (measured costs of %d checks); or raise --budget to %d"
+                         % (estimate, len(selected(only)), math.ceil(estimate * 1.2)))
+    return estimate
 
 
 def require_extras(*modules: str) -> None:
@@ -519,7 +616,8 @@ def require_extras(*modules: str) -> None:
 
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
-        names = {"sklearn": "scikit-learn (its digits data set)", "matplotlib": "matplotlib"}
+        names = {"sklearn": "scikit-learn (its digits data set)", "matplotlib": "matplotlib",
+                 "latex2mathml": "latex2mathml (math in the HTML report)"}
         raise UsageError(
             "this command needs " + " and ".join(names.get(m, m) for m in missing)
             + ": install them with  python -m pip install -e '.[report]'")
@@ -527,12 +625,12 @@ def require_extras(*modules: str) -> None:
 
 def run(args) -> int:
     require_extras("sklearn")
-    only = getattr(args, "claim", None)
-    for o in only or ():
-        if not any(k.startswith(o) for k in CHECKS):
-            raise UsageError("--claim", f"one of 1, 2, 3, 4 or {', '.join(CHECKS)}", o)
+    only = parse_claims(getattr(args, "claim", None))
+    estimate = check_budget(only, getattr(args, "budget", None))
+    say = progress_printer(getattr(args, "quiet", False))
+    say(f"{len(selected(only))} checks, about {estimate:.0f} s (from measured costs)")
     start = time.perf_counter()
-    results = check_claims(only)
+    results = check_claims(only, progress=say)
     for r in results:
         print(r)
     bad = [r.key for r in results if not r.ok]

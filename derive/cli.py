@@ -3,13 +3,19 @@
 With no command, derives and verifies everything built in (the main job).
 Each command lives in its own module exposing ``add_arguments(parser)`` and
 ``run(args) -> int``; this module only dispatches and turns user errors into one
-line and exit status 2.
+line and exit status 2. Output cut short by the reader (``python -m derive | head``)
+ends quietly with status 141 (128 + SIGPIPE, as a shell reports a command killed by
+it), never with a traceback.
+
+>>> "--network" in build_parser().format_help()   # verify's options, shown at the top
+True
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from derive.errors import UsageError
@@ -39,6 +45,17 @@ def _names_epilog() -> str:
         return ""
 
 
+def _verify_options(sub_parser) -> str:
+    """The options section of ``verify``'s help, for the top-level ``--help``."""
+    text = sub_parser.format_help()
+    start = text.find("options:")
+    body = text[start:].split("\n\n")[0] if start >= 0 else ""
+    lines = [line for line in body.splitlines()[1:] if "-h, --help" not in line
+             and "show this help message" not in line]
+    return "options of verify, the default command (python -m derive [verify] ...):\n" + \
+        "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m derive",
@@ -62,10 +79,27 @@ def build_parser() -> argparse.ArgumentParser:
         )
         module.add_arguments(p)
         p.set_defaults(_module=module)
+        if name == "verify":
+            parser.epilog = _verify_options(p) + "\n\n" + (parser.epilog or "")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for a usage error)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader closed the pipe (| head): stop quietly, and keep Python's final
+        # flush of stdout from raising again
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # pragma: no cover - stdout replaced (tests)
+            pass
+        return 141
+
+
+def _main(argv):
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):

@@ -14,7 +14,7 @@ network and the built-in property tests use it) and :data:`derive.functions.ACTI
 >>> swish
 CustomActivation('swish_doc': z*sigma(z))
 >>> print(swish.latex())
-\sigma(z) = z \sigma\left(z\right),\quad \sigma'(z) = z \left(1 - \sigma\left(z\right)\right) \sigma\left(z\right) + \sigma\left(z\right)
+\operatorname{swish\_doc}(z) = z \sigma\left(z\right),\quad \operatorname{swish\_doc}'(z) = z \left(1 - \sigma\left(z\right)\right) \sigma\left(z\right) + \sigma\left(z\right)
 >>> swish.numeric.deriv(np.array([-1000.0, 0.0, 1000.0]))
 array([0. , 0.5, 1. ])
 >>> import numeric
@@ -145,8 +145,11 @@ class CustomActivation:
         return f"CustomActivation({self.name!r}: {self.expr})"
 
     def latex(self) -> str:
-        return (r"\sigma(" + sp.latex(self.var) + ") = " + sp.latex(self.expr) + r",\quad \sigma'("
-                + sp.latex(self.var) + ") = " + sp.latex(self.derivative))
+        """``f(z) = ..., f'(z) = ...`` with the activation's own name as its symbol
+        (``\\sigma`` is kept for the logistic sigmoid, which its formula may use)."""
+        own, v = r"\operatorname{%s}" % self.name.replace("_", r"\_"), sp.latex(self.var)
+        return (f"{own}({v}) = {sp.latex(self.expr)},\\quad {own}'({v}) = "
+                f"{sp.latex(self.derivative)}")
 
     def _repr_latex_(self):
         return "$" + self.latex() + "$"

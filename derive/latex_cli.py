@@ -1,6 +1,7 @@
 r"""Print the derived gradients of an output/loss pair or a layer in the note's notation.
 
-``python -m derive latex OUTPUT LOSS [--format latex|markdown|text] [--raw]`` prints
+``python -m derive latex OUTPUT LOSS [--format latex|markdown|text] [--raw]`` (or
+``latex OUTPUT+LOSS``; names in any case or separator, common aliases accepted) prints
 delta^L (its closed form, derived and proved by :mod:`derive.pairs`), the recurrence
 delta^{l-1}, dC/dW^l_{jk} and dC/db^l_j with their matrix forms, each with its proof
 status. ``latex --format markdown`` with no OUTPUT/LOSS prints the note's table of
@@ -73,6 +74,11 @@ def run(args) -> int:
             raise UsageError("--layer", "no OUTPUT/LOSS with --layer", given)
         print(layer_document(args.layer, args.format))
         return 0
+    if args.output is not None and args.loss is None and (
+            "+" in args.output or " " in args.output.strip() or _is_pair_alias(args.output)):
+        from derive.catalog import parse_pair
+
+        args.output, args.loss = parse_pair(args.output, "OUTPUT")
     if args.output is None:
         if args.format != "markdown":
             raise UsageError("OUTPUT", "OUTPUT LOSS, or --format markdown (the whole table), --layer NAME "
@@ -80,6 +86,7 @@ def run(args) -> int:
         print(markdown_table())
         statuses = [_pair_proof(*pair.split("+"), method=False)[2] for pair in names()["pairs"]]
     else:
+        args.output, args.loss = _check_pair(args.output, args.loss)
         print(pair_document(args.output, args.loss, args.format, raw=args.raw))
         statuses = [block.status for block in _blocks(args.output, args.loss, False)]
     return 1 if any(_failed(s) for s in statuses) else 0
@@ -113,14 +120,25 @@ def names() -> dict[str, list[str]]:
             "layers": sorted(getattr(layers, "LAYERS", ())) if layers else []}
 
 
-def _check_pair(output, loss) -> None:
+def _is_pair_alias(text: str) -> bool:
+    from derive.catalog import PAIR_ALIASES
+    from numeric._registry import resolve
+
+    return resolve(list(PAIR_ALIASES), text) is not None
+
+
+def _check_pair(output, loss) -> tuple:
+    """The canonical ``(output, loss)``; UsageError naming OUTPUT or LOSS otherwise."""
+    from derive.catalog import canonical
+
     valid = names()
-    if output not in valid["outputs"]:
-        raise UsageError("OUTPUT", "one of " + ", ".join(valid["outputs"]), repr(output))
-    if loss is None or loss not in valid["losses"]:
-        raise UsageError("LOSS", "one of " + ", ".join(valid["losses"]), repr(loss) if loss else "nothing")
+    output = canonical("output", output, "OUTPUT")
+    if loss is None:
+        raise UsageError("LOSS", "one of " + ", ".join(valid["losses"]), "nothing")
+    loss = canonical("loss", loss, "LOSS")
     if f"{output}+{loss}" not in valid["pairs"]:
         raise UsageError("OUTPUT LOSS", "one of the pairs " + ", ".join(valid["pairs"]), f"{output}+{loss}")
+    return output, loss
 
 
 @functools.lru_cache(maxsize=None)
@@ -214,7 +232,7 @@ def pair_document(output: str, loss: str | None, fmt: str = "latex", *, raw: boo
     """
     if fmt not in FORMATS:
         raise UsageError("--format", "one of " + ", ".join(FORMATS), repr(fmt))
-    _check_pair(output, loss)
+    output, loss = _check_pair(output, loss)
     out, cost = L.notation("output", output), L.notation("loss", loss)
     blocks = _blocks(output, loss, raw)
     if fmt == "text":
@@ -225,7 +243,7 @@ def pair_document(output: str, loss: str | None, fmt: str = "latex", *, raw: boo
             lines += [" " * _PAD + t for t in block.text[1:]] + [" " * _PAD + f"[{block.status}]"]
         return "\n".join(lines)
     if fmt == "markdown":
-        lines = [f"### {out.title} + {cost.title}", "", _md_header(), _md_row(output, loss), ""]
+        lines = [f"### {out.name} + {cost.name}", "", _md_header(), _md_row(output, loss), ""]
         for block in blocks:
             lines += [f"*{block.heading}: {block.status}*", ""]
             lines += [part for f in block.formulas for part in (f"$${f}$$", "")]
@@ -233,7 +251,7 @@ def pair_document(output: str, loss: str | None, fmt: str = "latex", *, raw: boo
     lines = [f"% python -m derive latex {output} {loss}",
              "% Backpropagation in the reference note's notation, typos corrected "
              r"(W^{l}_{jk}, \partial C/\partial W, \sigma'(z^{l-1})).",
-             f"% Output function {out.title}, loss {cost.title} (per example x; the batch cost averages over x):",
+             f"% Output function {out.name}, loss {cost.name} (per example x; the batch cost averages over x):",
              rf"$${out.latex}, \qquad {cost.latex}$$"]
     for block in blocks:
         lines += [f"% {block.heading}: {block.status}"] + [f"$${f}$$" for f in block.formulas]
@@ -256,7 +274,7 @@ def _md_row(output: str, loss: str) -> str:
     delta = r"\delta^{L}_{j} = " + L.note_latex(closed)
     if _reduces(proof):
         delta = r"\boldsymbol{\delta}^{L} = " + _A_MINUS_Y + r", \quad " + delta
-    return (f"| {out.title}: {_md_cell(out.latex)} | {cost.title}: {_md_cell(cost.latex)} "
+    return (f"| {out.name}: {_md_cell(out.latex)} | {cost.name}: {_md_cell(cost.latex)} "
             f"| {_md_cell(delta)} | {status} |")
 
 
@@ -282,9 +300,9 @@ def layer_document(name: str, fmt: str = "latex") -> str:
     layers = _module("derive.layers")
     if layers is None or not hasattr(layers, "layer_latex"):
         raise UsageError("--layer: no layer library available (derive.layers.layer_latex is missing)")
-    known = sorted(getattr(layers, "LAYERS", ()))
-    if name not in known:
-        raise UsageError("--layer", "one of " + ", ".join(known), repr(name))
+    from derive.catalog import canonical
+
+    name = canonical("layer", name, "--layer")
     tex = layers.layer_latex(name).strip()
     if not tex.startswith("$$"):
         tex = f"$${tex}$$"

@@ -189,6 +189,11 @@ def register_activation(act: Activation, *, replace: bool = False) -> Activation
     return act
 
 
+# other names people type for the built-ins (any case or separator is accepted as well)
+ACTIVATION_ALIASES = {"linear": "identity", "none": "identity", "logistic": "sigmoid",
+                      "rectifier": "relu", "smooth_relu": "softplus"}
+
+
 def unregister_activation(name: str) -> None:
     """Remove a user-registered activation (the built-ins cannot be removed).
 
@@ -212,5 +217,7 @@ def get_activation(name) -> Activation:
     Traceback (most recent call last):
     ...
     ValueError: hidden: unknown activation 'gelu'; known: ...
+    >>> get_activation("ReLU").name, get_activation("logistic").name
+    ('relu', 'sigmoid')
     """
-    return lookup(ACTIVATIONS, name, Activation, "hidden", "activation")
+    return lookup(ACTIVATIONS, name, Activation, "hidden", "activation", ACTIVATION_ALIASES)

@@ -10,8 +10,16 @@ Each :class:`Layer` also declares how to draw its inputs: ``shapes`` is a functi
 parameter names are the free sizes (``m``, ``n``, ``N``...) and which returns one shape
 per input, and ``domains`` names each input's valid values (``"real"``, ``"positive"``,
 ``"separated"`` -- entries kept apart so that a max has no ties --, ``"nonzero"`` -- away
-from a kink at 0 --, ``"mask"``, ``"index:V"`` -- integers below the size ``V``).
-:mod:`numeric.testing` turns that into Hypothesis strategies.
+from a kink at 0 --, ``"mask"`` -- dropout masks in {0, 2} --, ``"binary"`` -- 0 or 1, a
+sequence mask --, ``"index:V"`` -- integers below the size ``V``). :mod:`numeric.testing`
+turns that into Hypothesis strategies.
+
+Image layers (``conv2d``, ``max_pool2d``, ``spatial_batch_norm``, ``group_norm``) take
+``(N, C, H, W)`` batches as PyTorch does (:mod:`numeric._image`); recurrent steps keep
+one example per column (:mod:`numeric._sequence`). Hyperparameters (stride, padding,
+kernel size, groups) are keyword arguments with defaults, listed in ``params``;
+:meth:`Layer.configure` returns the layer with other values. Names are PyTorch-style
+snake_case; the older ``maxpool`` is accepted as an alias of ``max_pool1d``.
 
 >>> import numpy as np
 >>> dense = LAYERS["dense"]
@@ -26,23 +34,31 @@ array([3., 3.])
 [(3, 4), (2, 3), (2,)]
 >>> sorted(LAYERS) == sorted(LAYER_NAMES)
 True
+>>> conv = get_layer("conv2d").configure(stride=2, padding=1)
+>>> conv
+Layer('conv2d', inputs=('x', 'w', 'b'), domains=('real', 'real', 'real'), params={'stride': 2, 'padding': 1})
+>>> [s for s in conv.input_shapes(N=1, C=2, H=4, W=4, F=3, kh=3, kw=3)]
+[(1, 2, 4, 4), (3, 2, 3, 3), (3,)]
+>>> conv.forward(np.ones((1, 2, 4, 4)), np.ones((3, 2, 3, 3)), np.zeros(3)).shape
+(1, 3, 2, 2)
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
 
-from numeric import _stable
+from numeric import _image, _sequence, _stable
 from numeric._registry import lookup
 
-__all__ = ["LAYERS", "LAYER_NAMES", "Layer", "get_layer"]
+__all__ = ["ALIASES", "LAYERS", "LAYER_NAMES", "Layer", "get_layer"]
 
-_DOMAINS = ("real", "positive", "separated", "nonzero", "mask")
+_DOMAINS = ("real", "positive", "separated", "nonzero", "mask", "binary")
 
 
 @dataclass(frozen=True, repr=False)
@@ -50,12 +66,14 @@ class Layer:
     """One layer: ``forward``, ``backward`` and what its inputs look like.
 
     ``inputs`` names the arguments of ``forward``; ``shapes(**sizes)`` returns their
-    shapes; ``domains`` gives each input's valid values (see the module docstring).
+    shapes; ``domains`` gives each input's valid values (see the module docstring);
+    ``params`` the hyperparameters (name, value) that ``forward``, ``backward`` and
+    ``shapes`` take as keywords.
 
     >>> Layer("bad", abs, abs, ("x",), lambda n: ((n,),), ("wild",))
     Traceback (most recent call last):
     ...
-    ValueError: domains: expected one of real, positive, separated, nonzero, mask, index:SIZE per input, got 'wild'
+    ValueError: domains: expected one of real, positive, separated, nonzero, mask, binary, index:SIZE per input, got 'wild'
     """
 
     name: str
@@ -64,6 +82,7 @@ class Layer:
     inputs: tuple = ()
     shapes: Callable = field(compare=False, default=None)
     domains: tuple = ()
+    params: tuple = field(compare=False, default=())
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -83,14 +102,45 @@ class Layer:
                     + f", index:SIZE per input, got {d!r}"
                 )
         object.__setattr__(self, "domains", domains)
+        object.__setattr__(self, "params", tuple(dict(self.params).items()))
 
     def __repr__(self):
-        return f"Layer({self.name!r}, inputs={self.inputs!r}, domains={self.domains!r})"
+        extra = f", params={dict(self.params)!r}" if self.params else ""
+        return f"Layer({self.name!r}, inputs={self.inputs!r}, domains={self.domains!r}{extra})"
+
+    def configure(self, **params) -> "Layer":
+        """This layer with other hyperparameters (each a non-negative integer; ``padding``
+        may be 0, the others are at least 1).
+
+        >>> get_layer("max_pool2d").configure(kernel_size=3, stride=1).params
+        (('kernel_size', 3), ('stride', 1))
+        >>> get_layer("max_pool2d").configure(pad=1)
+        Traceback (most recent call last):
+        ...
+        ValueError: params: max_pool2d takes kernel_size, stride, got pad
+        """
+        known = dict(self.params)
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise ValueError(f"params: {self.name} takes {', '.join(known) or 'no parameters'}, "
+                             f"got {', '.join(unknown)}")
+        for key, value in params.items():
+            low = 0 if key == "padding" else 1
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ValueError(f"{key}: expected an integer >= {low}, got {value!r}")
+        merged = tuple({**known, **{k: int(v) for k, v in params.items()}}.items())
+        if merged == self.params:
+            return self
+        return replace(self, forward=_bind(self.forward, merged),
+                       backward=_bind(self.backward, merged),
+                       shapes=_bind(self.shapes, merged), params=merged)
 
     @property
     def sizes(self) -> tuple:
-        """Names of the free sizes, e.g. ``('n', 'm', 'N')`` for dense."""
-        return tuple(inspect.signature(self.shapes).parameters)
+        """Names of the free sizes, e.g. ``('n', 'm', 'N')`` for dense (hyperparameters,
+        which have defaults, are not sizes)."""
+        return tuple(name for name, p in inspect.signature(self.shapes).parameters.items()
+                     if p.default is inspect.Parameter.empty)
 
     def input_shapes(self, **sizes) -> tuple:
         """The shape of every input for the given sizes."""
@@ -102,10 +152,24 @@ class Layer:
     @property
     def differentiable(self) -> tuple:
         """True for each input whose gradient ``backward`` returns."""
-        return tuple(not (d == "mask" or d.startswith("index:")) for d in self.domains)
+        return tuple(not (d in ("mask", "binary") or d.startswith("index:")) for d in self.domains)
 
     def __call__(self, *inputs):
         return self.forward(*inputs)
+
+
+class _Bound(functools.partial):
+    """A layer function with its hyperparameters bound (``configure``)."""
+
+
+@functools.lru_cache(maxsize=None)
+def _bind_cached(fn, params):
+    return _Bound(fn, **dict(params))
+
+
+def _bind(fn, params):
+    # one object per (function, params): the symbolic check caches compiled forms by it
+    return _bind_cached(fn.func if isinstance(fn, _Bound) else fn, params)
 
 
 # ---------------------------------------------------------------- elementwise pieces
@@ -159,7 +223,7 @@ def _log_softmax_back(g, z):
     return (g - _stable.softmax(z) * g.sum(axis=0),)
 
 
-_NORM_EPS = 1e-5
+_NORM_EPS = _image.NORM_EPS  # one epsilon for every norm layer
 
 
 def _normalize(x, axis):
@@ -251,6 +315,20 @@ def _residual_back(g, x, W, b):
     return g + W.T @ dz, dz @ x.T, dz.sum(axis=1)
 
 
+def _conv2d_shapes(N, C, H, W, F, kh, kw, *, stride=1, padding=0):
+    return ((N, C, H, W), (F, C, min(kh, H + 2 * padding), min(kw, W + 2 * padding)), (F,))
+
+
+def _pool2d_shapes(N, C, Ho, Wo, *, kernel_size=2, stride=2):
+    # the input has exactly Ho x Wo windows
+    return ((N, C, stride * (Ho - 1) + kernel_size, stride * (Wo - 1) + kernel_size),)
+
+
+def _group_norm_shapes(N, c, H, W, *, groups=2):
+    # c channels per group
+    return ((N, groups * c, H, W), (groups * c,), (groups * c,))
+
+
 _LAYERS = (
     Layer("dense", _dense, _dense_back, ("x", "W", "b"),
           lambda n, m, N: ((n, N), (m, n), (m,))),
@@ -272,7 +350,7 @@ _LAYERS = (
           ("x", "mask"), lambda n, N: ((n, N), (n, N)), ("real", "mask")),
     Layer("conv1d", _conv1d, _conv1d_back, ("x", "w"),
           lambda t, k, N: ((t + k - 1, N), (k,))),
-    Layer("maxpool", _maxpool, _maxpool_back, ("x",), lambda m, N: ((2 * m, N),),
+    Layer("max_pool1d", _maxpool, _maxpool_back, ("x",), lambda m, N: ((2 * m, N),),
           ("separated",)),
     Layer("embedding", _embedding, _embedding_back, ("E", "idx"),
           lambda d, V, N: ((d, V), (N,)), ("real", "index:V")),
@@ -280,21 +358,43 @@ _LAYERS = (
           lambda d, q, k, e: ((d, q), (d, k), (e, k))),
     Layer("residual", _residual, _residual_back, ("x", "W", "b"),
           lambda n, N: ((n, N), (n, n), (n,))),
+    # image layers, (N, C, H, W); the kernel is clipped to the padded input so that every
+    # drawn size gives at least one output row
+    Layer("conv2d", _image.conv2d, _image.conv2d_back, ("x", "w", "b"), _conv2d_shapes,
+          params=(("stride", 1), ("padding", 0))),
+    Layer("max_pool2d", _image.max_pool2d, _image.max_pool2d_back, ("x",), _pool2d_shapes,
+          ("separated",), params=(("kernel_size", 2), ("stride", 2))),
+    Layer("spatial_batch_norm", _image.spatial_batch_norm, _image.spatial_batch_norm_back,
+          ("x", "gamma", "beta"), lambda N, C, H, W: ((N, C, H, W), (C,), (C,))),
+    Layer("group_norm", _image.group_norm, _image.group_norm_back, ("x", "gamma", "beta"),
+          _group_norm_shapes, params=(("groups", 2),)),
+    # recurrent steps and the sequence loss, one example per column
+    Layer("rnn_step", _sequence.rnn_step, _sequence.rnn_step_back, ("x", "h", "Wx", "Wh", "b"),
+          lambda D, H, N: ((D, N), (H, N), (H, D), (H, H), (H,))),
+    Layer("lstm_step", _sequence.lstm_step, _sequence.lstm_step_back,
+          ("x", "h", "c", "Wx", "Wh", "b"),
+          lambda D, H, N: ((D, N), (H, N), (H, N), (4 * H, D), (4 * H, H), (4 * H,))),
+    Layer("temporal_softmax_loss", _sequence.temporal_softmax_loss,
+          _sequence.temporal_softmax_loss_back, ("x", "y", "mask"),
+          lambda V, N, T: ((V, N, T), (N, T), (N, T)), ("real", "index:V", "binary")),
 )
 
-#: name -> Layer, in the order of the issue's list.
+#: name -> Layer: the 17 layers of the first list, then the image and sequence layers.
 LAYERS: dict = {layer.name: layer for layer in _LAYERS}
 LAYER_NAMES: tuple = tuple(LAYERS)
+#: older names still accepted by :func:`get_layer`; output always uses the canonical name.
+ALIASES: dict = {"maxpool": "max_pool1d", "max_pool": "max_pool1d"}
+LAYER_ALIASES = ALIASES  # the name derive.catalog looks for
 
 
 def get_layer(name) -> Layer:
-    """Look a layer up by name (a :class:`Layer` is returned unchanged).
+    """Look a layer up by name or alias (a :class:`Layer` is returned unchanged).
 
-    >>> get_layer("maxpool").domains
-    ('separated',)
-    >>> get_layer("conv2d")
+    >>> get_layer("maxpool").name
+    'max_pool1d'
+    >>> get_layer("conv3d")
     Traceback (most recent call last):
     ...
-    ValueError: layer: unknown layer 'conv2d'; known: attention, batch_norm, ...
+    ValueError: layer: unknown layer 'conv3d'; known: attention, batch_norm, ...
     """
-    return lookup(LAYERS, name, Layer, "layer", "layer")
+    return lookup(LAYERS, name, Layer, "layer", "layer", aliases=ALIASES)

@@ -264,8 +264,23 @@ def get_loss(name) -> Loss:
     Traceback (most recent call last):
     ...
     ValueError: loss: unknown loss 'hinge'; known: cross_entropy, log_likelihood, mse
+    >>> [get_loss(s).name for s in ("CrossEntropy", "bce", "nll", "log-likelihood")]
+    ['cross_entropy', 'cross_entropy', 'log_likelihood', 'log_likelihood']
     """
-    return lookup(LOSSES, name, Loss, "loss", "loss")
+    return lookup(LOSSES, name, Loss, "loss", "loss", LOSS_ALIASES)
+
+
+# Other names people type for the losses (any case or separator is accepted as well).
+# "softmax cross-entropy" / "categorical cross-entropy" is -sum_j y_j ln a_j, this
+# project's log_likelihood; "binary cross-entropy" is the per-output cross_entropy.
+LOSS_ALIASES = {
+    "mean_squared_error": "mse", "squared_error": "mse", "quadratic": "mse", "l2": "mse",
+    "bce": "cross_entropy", "binary_cross_entropy": "cross_entropy",
+    "ce": "cross_entropy", "xent": "cross_entropy",
+    "nll": "log_likelihood", "negative_log_likelihood": "log_likelihood",
+    "log_loss": "log_likelihood", "softmax_cross_entropy": "log_likelihood",
+    "categorical_cross_entropy": "log_likelihood",
+}
 
 
 def compatible(output, loss) -> bool:

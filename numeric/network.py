@@ -44,6 +44,30 @@ from numeric.outputs import get_output
 __all__ = ["Network"]
 
 
+MAX_PARAMETERS = 50_000_000  # Network.random: 400 MB of float64 weights and biases
+
+
+def _check_sizes(sizes):
+    """``sizes`` as a list of ints, or an error naming the argument (and the entry)."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"sizes: expected a list of layer sizes [n_0, ..., n_L], got "
+                        f"{type(sizes).__name__} {sizes!r}")
+    sizes = list(sizes)
+    for i, n in enumerate(sizes):
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"sizes[{i}]: expected an integer layer size >= 1, got {n!r} "
+                            f"({type(n).__name__})")
+    sizes = [int(n) for n in sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(
+            f"sizes: expected at least 2 layer sizes, all integers >= 1, got {sizes}")
+    count = sum(m * n + m for n, m in zip(sizes, sizes[1:]))
+    if count > MAX_PARAMETERS:
+        raise ValueError(f"sizes: expected at most {MAX_PARAMETERS:,} weights and biases in all "
+                         f"({MAX_PARAMETERS * 8 // 10**6} MB of float64), got {count:,} for {sizes}")
+    return sizes
+
+
 def _dtype_of(arr, argument, complex_ok=True):
     """float64 for float arrays, complex128 for complex128 ones; TypeError otherwise."""
     if arr.dtype.kind == "f":
@@ -138,11 +162,16 @@ class Network:
         Traceback (most recent call last):
         ...
         ValueError: sizes: expected at least 2 layer sizes, all integers >= 1, got [2]
+        >>> Network.random([3, 10**9, 2])
+        Traceback (most recent call last):
+        ...
+        ValueError: sizes: expected at most 50,000,000 weights and biases in all (400 MB of float64), got 6,000,000,002 for [3, 1000000000, 2]
+        >>> Network.random([True, 2])
+        Traceback (most recent call last):
+        ...
+        TypeError: sizes[0]: expected an integer layer size >= 1, got True (bool)
         """
-        sizes = list(sizes)
-        if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n >= 1 for n in sizes):
-            raise ValueError(
-                f"sizes: expected at least 2 layer sizes, all integers >= 1, got {sizes}")
+        sizes = _check_sizes(sizes)
         if not np.isfinite(scale) or scale <= 0:
             raise ValueError(f"scale: expected a finite number > 0, got {scale!r}")
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)

@@ -197,5 +197,15 @@ def get_output(name) -> Output:
     Traceback (most recent call last):
     ...
     ValueError: output: unknown output function 'relu'; known: linear, sigmoid, softmax
+    >>> get_output("Identity").name
+    'linear'
+    >>> get_output("softmaks")
+    Traceback (most recent call last):
+    ...
+    ValueError: output: unknown output function 'softmaks'; known: linear, sigmoid, softmax; did you mean softmax?
     """
-    return lookup(OUTPUTS, name, Output, "output", "output function")
+    return lookup(OUTPUTS, name, Output, "output", "output function", OUTPUT_ALIASES)
+
+
+# other names people type for the outputs (any case or separator is accepted as well)
+OUTPUT_ALIASES = {"identity": "linear", "none": "linear", "logistic": "sigmoid"}

@@ -54,10 +54,10 @@ _TINY = 1e-6  # smallest nonzero magnitude of "real" entries (float64 underflow 
 def _check_domain(domain):
     if isinstance(domain, tuple) and len(domain) == 2 and domain[0] < domain[1]:
         return
-    if domain in ("real", "positive", "separated", "nonzero", "mask"):
+    if domain in ("real", "positive", "separated", "nonzero", "mask", "binary"):
         return
-    raise ValueError("domain: expected 'real', 'positive', 'separated', 'nonzero', 'mask' "
-                     f"or an interval (lo, hi), got {domain!r}")
+    raise ValueError("domain: expected 'real', 'positive', 'separated', 'nonzero', 'mask', "
+                     f"'binary' or an interval (lo, hi), got {domain!r}")
 
 
 def arrays_in(domain="real", *, shape) -> st.SearchStrategy:
@@ -66,7 +66,9 @@ def arrays_in(domain="real", *, shape) -> st.SearchStrategy:
     ``"real"``: [-3, 3], 0 or at least 1e-6 in magnitude (products of tinier entries
     underflow to subnormals, a float64 limit rather than a gradient bug); ``"positive"``: [0.01, 3] (for logs); ``"nonzero"``: at least
     0.01 away from 0 (a kink); ``"separated"``: distinct multiples of 1/16 (a max has
-    no ties); ``"mask"``: dropout masks in {0, 2}; ``(lo, hi)``: that interval.
+    no ties; within [-4, 4] unless the array has more than 129 entries); ``"mask"``:
+    dropout masks in {0, 2}; ``"binary"``: 0 or 1 (a sequence mask); ``(lo, hi)``: that
+    interval.
 
     >>> from hypothesis import given
     >>> @given(arrays_in("positive", shape=(2, 3)))
@@ -76,7 +78,7 @@ def arrays_in(domain="real", *, shape) -> st.SearchStrategy:
     >>> arrays_in("complex", shape=(2,))
     Traceback (most recent call last):
     ...
-    ValueError: domain: expected 'real', 'positive', 'separated', 'nonzero', 'mask' or an interval (lo, hi), got 'complex'
+    ValueError: domain: expected 'real', 'positive', 'separated', 'nonzero', 'mask', 'binary' or an interval (lo, hi), got 'complex'
     """
     _check_domain(domain)
     shape = tuple(int(d) for d in shape)
@@ -92,11 +94,19 @@ def arrays_in(domain="real", *, shape) -> st.SearchStrategy:
     elif domain == "nonzero":
         elements = st.floats(_MARGIN, _BOUND, **floats) | st.floats(-_BOUND, -_MARGIN, **floats)
     elif domain == "separated":
+        k = _separated_bound(shape)
         return hnp.arrays(np.float64, shape, unique=True,
-                          elements=st.integers(-64, 64).map(lambda k: k / 16.0))
+                          elements=st.integers(-k, k).map(lambda i: i / 16.0))
+    elif domain == "binary":
+        elements = st.sampled_from([0.0, 1.0])
     else:  # mask
         elements = st.sampled_from([0.0, 2.0])
     return hnp.arrays(np.float64, shape, elements=elements)
+
+
+def _separated_bound(shape):
+    # distinct multiples of 1/16 in [-k/16, k/16]: [-4, 4], wider for arrays of more entries
+    return max(64, int(np.prod(shape, dtype=np.int64)))
 
 
 def layer_sizes(layer, *, max_size: int = 3, **fixed) -> st.SearchStrategy:
@@ -155,10 +165,12 @@ def draw_inputs(layer, rng, **sizes) -> list:
         elif domain == "nonzero":
             out.append(rng.choice([-1.0, 1.0], size=shape) * rng.uniform(_MARGIN, _BOUND, size=shape))
         elif domain == "separated":
-            size = int(np.prod(shape))
-            out.append(rng.permutation(np.arange(-64, 65) / 16.0)[:size].reshape(shape))
+            size, k = int(np.prod(shape)), _separated_bound(shape)
+            out.append(rng.permutation(np.arange(-k, k + 1) / 16.0)[:size].reshape(shape))
         elif domain == "mask":
             out.append(rng.choice([0.0, 2.0], size=shape))
+        elif domain == "binary":
+            out.append(rng.choice([0.0, 1.0], size=shape))
         else:
             out.append(rng.standard_normal(shape))
     return out

@@ -43,7 +43,11 @@ def test_one_definition_registers_in_both_halves(defined):
     h = 1e-6
     central = (defined.numeric.fn(pts + h) - defined.numeric.fn(pts - h)) / (2 * h)
     np.testing.assert_allclose(defined.numeric.deriv(pts), central, rtol=1e-7, atol=1e-9)
-    assert defined.latex().startswith(r"\sigma(z) = ")
+    own = r"\operatorname{%s}" % defined.name.replace("_", r"\_")
+    tex = defined.latex()
+    assert tex.startswith(own + "(z) = ") and (own + "'(z) = ") in tex
+    # sigma is the logistic sigmoid only: never the new activation's own symbol
+    assert r"\sigma(z) =" not in tex and r"\sigma'(z) =" not in tex
 
 
 @pytest.mark.parametrize("defined", ACTIVATIONS[:3], ids=[a[0] for a in ACTIVATIONS[:3]],

@@ -269,3 +269,26 @@ def test_report_pictures():
     matplotlib.use("Agg")
     fig = report.plot()
     assert len(fig.axes) >= 1
+
+
+def test_an_expensive_forward_is_checked_by_directions_and_bugs_still_caught():
+    """Estimated before the work: 2000 entries x >= 10 ms a call is over the 10 s budget."""
+    import time
+
+    def slow_forward(x):  # not complex-safe either (float() of an entry), like loop code
+        time.sleep(0.01)
+        out = np.zeros(x.shape)
+        out[...] = np.tanh(x)
+        return out
+    x = np.random.default_rng(3).standard_normal((200, 10))
+    good = lambda g, x: (g * (1 - np.tanh(x) ** 2),)  # noqa: E731
+
+    def bad(g, x):
+        d = g * (1 - np.tanh(x) ** 2)
+        d[17, 3] *= 1.01
+        return (d,)
+    report = check_layer(slow_forward, good, [x])
+    assert report.ok and "checked along random directions instead" in str(report)
+    assert report.n_evals < 60
+    report = check_layer(slow_forward, bad, [x], progress=False)
+    assert not report.ok and (17, 3) in [e.index for e in report.inputs[0].wrong], str(report)

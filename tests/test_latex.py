@@ -138,15 +138,15 @@ def test_markdown_table_has_every_pair_and_marks_exactly_the_a_minus_y_ones():
     for (output, loss), row in zip(pairs.PAIRS, rows):
         cells = _cells(row)
         assert len(cells) == 4, row
-        assert cells[0].startswith(latex.notation("output", output).title + ": $")
-        assert cells[1].startswith(latex.notation("loss", loss).title + ": $")
+        assert cells[0].startswith(latex.notation("output", output).name + ": $")
+        assert cells[1].startswith(latex.notation("loss", loss).name + ": $")
         proof = _proof(output, loss)
         assert ("reduces to a − y" in cells[3]) == (proof.proved and proof.reduces_to_a_minus_y)
         assert cells[3].startswith("proved exactly" if proof.proved else "NOT proved")
     # the note's three matching pairs come first
     assert [tuple(_cells(r)[0:2]) for r in rows[:3]] == [
-        (latex.notation("output", o).title + ": $" + latex.notation("output", o).latex + "$",
-         latex.notation("loss", c).title + ": $" + latex.notation("loss", c).latex + "$")
+        (latex.notation("output", o).name + ": $" + latex.notation("output", o).latex + "$",
+         latex.notation("loss", c).name + ": $" + latex.notation("loss", c).latex + "$")
         for o, c in pairs.MATCHING]
 
 
@@ -166,7 +166,7 @@ def test_a_wrong_closed_form_is_printed_as_not_proved(monkeypatch):
     assert "% BP1 output error: NOT proved" in doc
     assert r"= a^{L}_{j} - y_{j}$$" in doc
     assert r"\mathbf{a}^{L} - \mathbf{y}$$" not in doc
-    row = next(r for r in table.splitlines() if r.startswith("| Sigmoid") and "| MSE" in r)
+    row = next(r for r in table.splitlines() if r.startswith("| sigmoid:") and "| mse:" in r)
     assert "NOT proved" in row
     assert code == 1
 
@@ -271,7 +271,7 @@ CLI_OK = [
     # (argv, text that must be printed)
     (["latex", "softmax", "log_likelihood"], r"\delta^{L}_{j} = \frac{\partial C}{\partial z^{L}_{j}}"),
     (["latex", "sigmoid", "mse", "--format", "text"], "δᴸⱼ = ∂C/∂zᴸⱼ = aᴸⱼ·(1 − aᴸⱼ)·(aᴸⱼ − yⱼ)"),
-    (["latex", "linear", "mse", "--format", "markdown"], "### Linear + MSE"),
+    (["latex", "linear", "mse", "--format", "markdown"], "### linear + mse"),
     (["latex", "--format", "markdown"], "| Output function | Loss function |"),
     (["latex", "linear", "mse", "--raw"], "% raw SymPy"),
     (["latex", "--list"], "pairs: linear+mse, sigmoid+cross_entropy, softmax+log_likelihood"),

@@ -80,10 +80,6 @@ PINNED = {name: seeds for name, (_, seeds) in KNOWN_WRONG_ON_OLD_CHECKER.items()
 # Wrong verdicts the issue-8 checker still gives (measured at the quick-profile seeds; open
 # work, written down in docs/gradcheck.md "Known limits"). Strict: a fix must remove the row.
 KNOWN_WRONG_ON_NEW_CHECKER = {
-    "batchnorm@1e-8": ("false alarm: np.var of a complex array is |x - mu|^2, so the "
-                       "complex step drops the variance path; at x ~ 1e-8 (var << eps) that "
-                       "path is 5e-12 relative, below what real differences can validate",
-                       (0, 1, 2, 15, 17)),
     "batchnorm@beta1e16": ("false alarm: the same np.var fault, and outputs of 1e16 hide x "
                            "from real differences entirely, so nothing validates the "
                            "complex step", (0, 1, 2)),
@@ -94,7 +90,7 @@ KNOWN_WRONG_ON_NEW_CHECKER = {
         (1, 11, 21, 23, 24, 28)),
     "rnn_step@saturated": ("false alarm: tanh rounds to +-1 and 1 - h^2 is exactly 0 or a "
                            "few float cells; the rounding test needs many cells",
-                           (8, 10, 29)),
+                           (8, 10, 18)),
     "lstm_forward@saturated": ("false alarm: as rnn_step@saturated, through the steps",
                                (4, 8, 19, 23)),
     "reduce_max: is_close mask": ("missed: the mask flips under the perturbations of the "

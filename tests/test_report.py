@@ -11,6 +11,7 @@ import pytest
 
 from derive import claims, report
 from derive.errors import UsageError
+from derive.report_html import RAW_TEX
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -68,10 +69,27 @@ def test_verdicts_come_from_the_results(written):
     assert "13 of 13 checks passed" in html and "FAILED" not in html
 
 
-def test_html_escapes_and_loads_katex(written):
+def test_html_is_self_contained_with_math_rendered_to_mathml(written):
+    """Offline: no script, no stylesheet or font from a network, every formula MathML."""
     _, _, html = written
-    assert html.startswith("<!DOCTYPE html>") and "katex" in html
-    assert r"\(W^l_{jk}\)" in html  # inline math converted for auto-render
+    assert html.startswith("<!DOCTYPE html>")
+    lowered = html.lower()
+    for needle in ("<script", "http://", "https://", "katex.min", "cdn", "<link", "@import", "url("):
+        assert needle not in lowered.replace("http://www.w3.org/1998/math/mathml", ""), needle
+    blocks = re.findall(r'<math [^>]*display="block"', html)
+    assert len(blocks) == len(report.FORMULAS)  # each display formula, as MathML
+    inline = re.findall(r'<math [^>]*display="inline"', html)
+    assert len(inline) >= 2 * (len(report.CORRECTIONS) - 1)  # wrong -> right, inline
+    text = re.sub(r"<math .*?</math>", "", html, flags=re.S)  # what is not MathML
+    assert not RAW_TEX.search(re.sub(r"<[^>]+>", "", text)), RAW_TEX.search(text)
+    assert "&lt;mfrac" not in html  # MathML is markup, not escaped text
+
+
+def test_raw_tex_detector_catches_unrendered_formulas():
+    """Negative control for the check above and for the browser test."""
+    for leftover in ("$$C = 1$$", r"\(W^l_{jk}\)", r"\frac{a}{b}", r"\delta^L"):
+        assert RAW_TEX.search(leftover), leftover
+    assert not RAW_TEX.search("d/d eta C(w - eta grad C)|_{eta=0} = -g_1**2")
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -93,6 +111,7 @@ def test_run_exits_1_when_a_check_fails(tmp_path, monkeypatch, capsys):
     parser = argparse.ArgumentParser()
     report.add_arguments(parser)
     for failing, status in (((), 0), (("1a",), 1)):
-        monkeypatch.setattr(claims, "check_claims", lambda failing=failing: _canned(failing))
+        monkeypatch.setattr(claims, "check_claims",
+                            lambda *a, failing=failing, **k: _canned(failing))
         assert report.run(parser.parse_args(["--out", str(tmp_path / "r")])) == status
         assert "not passed: 1a" in capsys.readouterr().out or not failing

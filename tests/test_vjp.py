@@ -102,7 +102,7 @@ BUGS = [
     ("wrong only when saturated (~1e-13)", "sigmoid",
      lambda g, z: (g * np.where(np.abs(z) > 25, 0.0, _sig(z) * _sig(-z)),), saturated, "tiny"),
     ("flipped kernel", "conv1d", _conv_flipped, None, ""),
-    ("gradient to the smaller", "maxpool", _maxpool_to_loser, None, ""),
+    ("gradient to the smaller", "max_pool1d", _maxpool_to_loser, None, ""),
     ("repeated indices overwrite", "embedding", _embedding_overwrite, None, ""),
 ]
 
@@ -183,6 +183,11 @@ BAD = [
      "backward: expected a tuple of 1 gradients"),
     ("forward fails on the shapes", dict(sympy_forward=lambda z: z * sympy.ones(3, 1), backward=_sig_back),
      "sympy_forward: expected a function of symbolic inputs z(2, 2)"),
+    ("outputs of different shapes", dict(sympy_forward=lambda z: (z, z[:, 0]), backward=_sig_back),
+     "sympy_forward: expected a SymPy expression, Matrix, array or a tuple of same-shape arrays"),
+    ("4-D form indexed out of range", dict(sympy_forward=lambda x: x[:, :, 0, 5], backward=_sig_back,
+                                           inputs=[np.ones((1, 2, 2, 2))]),
+     "sympy_forward: expected a function of symbolic inputs x(1, 2, 2, 2), got IndexError"),
 ]
 
 

@@ -1,0 +1,232 @@
+"""The entry-by-entry check: complex step per entry, kinks, validation, examination.
+
+Private module of :mod:`numeric.gradcheck`: the steps of :class:`numeric.gradcheck._check._Check`
+for inputs up to ``max_full`` entries (see the package docstring for the method).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numeric.gradcheck import _judge as J
+from numeric.gradcheck import _method as M
+from numeric.gradcheck._calls import ComplexUnsafe, UserCodeError
+from numeric.gradcheck._options import maxabs, spread
+from numeric.gradcheck._report import Entry, InputResult
+
+__all__ = ["FullCheck"]
+
+
+class FullCheck:
+    """Mixin: ``_full`` and its helpers (state lives on the :class:`_Check` instance)."""
+
+    def _full(self, ev, checked, g0):
+        L, ulps = self.layer, self.ulps
+        sweeps, why = {}, {}
+        for k in checked:
+            self.progress(f"{self.names[k]}: complex step over {L.inputs[k].size} entries")
+            try:
+                sweeps[k] = M.complex_sweep(ev, k)
+            except ComplexUnsafe as exc:
+                why[k] = str(exc)
+            except UserCodeError as exc:
+                why[k] = str(exc)
+        minus = {k: {} for k in sweeps}
+        if sweeps:
+            groups = {k: np.arange(s[0].size) for k, s in sweeps.items()}
+            try:
+                found = J.kink_suspects(ev, groups, {k: s[0] for k, s in sweeps.items()},
+                                        {k: s[1] for k, s in sweeps.items()}, ulps)
+            except (ComplexUnsafe, UserCodeError):
+                found = {}
+            for (k, i), dm in found.items():
+                minus[k][i] = dm
+            why.update(self._validate(ev, sweeps, minus))
+            for k in list(sweeps):
+                if k in why:
+                    del sweeps[k]
+        quick = {}
+        rd = [k for k in checked if k not in sweeps]
+        rd_cost = 2.5 * sum(L.inputs[k].size for k in rd) * self.t_call
+        if rd and self.mode == "auto" and rd_cost > self.time_budget:
+            self.notes.append(f"real differences entry by entry would take ~{rd_cost:.0f} s "
+                              f"({self.t_call * 1e3:.1f} ms a forward call): "
+                              f"{', '.join(self.names[k] for k in rd)} checked along random "
+                              "directions instead (mode='full' insists)")
+            results = self._directions(ev, rd, g0)
+            for k in rd:
+                results[k].notes.append(f"complex step not usable: {why[k]}")
+            rest = [k for k in checked if k not in rd]
+            if rest:
+                results.update(self._full(ev, rest, g0))
+            return results
+        if rd:
+            self._forward_noise(ev)
+        for k in checked:
+            if k not in sweeps:
+                quick[k] = J.quick_real(ev, k, self.progress, self.names[k])
+        # each input's rounding floor: ulps of its own largest derivative (a gradient entry
+        # that is exactly 0 computed as 1e-16 next to entries of size 1). Never converted
+        # from another input: an input of size 1e16 (beta + 1e16) would drown the others
+        grad_scale = {k: maxabs(s[0]) for k, s in sweeps.items()}
+        grad_scale.update({k: max((abs(q.central) for q in qs if not isinstance(q, str)),
+                                  default=0.0) for k, qs in quick.items()})
+        # ... and, for an input whose true gradient is 0 throughout (one key in attention),
+        # the other inputs' gradients in output units, |d| times the input's spread (never
+        # its size: beta = 1e16 + b has no spread, and would drown everything else)
+        spreads = {k: spread(L.inputs[k]) for k in checked}
+        out_scale = max((grad_scale[k] * spreads[k] for k in checked), default=0.0)
+        floor = {k: ulps * M.EPS * max(grad_scale[k], out_scale / spreads[k]) for k in checked}
+        results, cands, numeric, tols = {}, [], {}, {}
+        for k in checked:
+            x = L.inputs[k]
+            if k in sweeps:
+                res = InputResult(self.names[k], x.shape, "complex step", x.size)
+                d, tol, c = J.judge_complex(res, ev, k, g0[k], sweeps[k], minus[k], floor[k],
+                                            ulps)
+                numeric[k], tols[k] = d.copy(), np.maximum(tol, floor[k])
+                cands += [(k, i) for i in c]
+                self._kinks_jointly(ev, k, res, g0[k], tol, floor[k])
+            else:
+                res = InputResult(self.names[k], x.shape,
+                                  "real differences (central + Richardson)", x.size)
+                res.notes.append(f"complex step not usable: {why[k]}")
+                numeric[k], tols[k] = J.judge_real(res, ev, k, g0[k], ulps, floor[k],
+                                                   1e-8 * grad_scale[k], quick[k])
+            results[k] = res
+        self._examine(ev, cands, g0, numeric, tols, floor, results)
+        for k in checked:
+            self._finish(results[k], g0[k], numeric[k], tols[k], k)
+        return results
+
+    def _forward_noise(self, ev):
+        """Measure the forward's own rounding noise (for real differences): the fourth
+        difference of f along a random direction with steps of 2^-20 relative is rounding
+        only (smooth terms are ~1e-24): ~eps |f| for float64 code, ~1e-7 |f| for code that
+        computes in float32 inside."""
+        u = {k: self.rng.uniform(-1, 1, x.shape) * np.abs(x)
+             for k, x in enumerate(ev.inputs) if x.dtype.kind == "f"}
+        try:
+            f = [ev.f0] + [ev.call({k: ev.inputs[k] + (n * 2.0 ** -20) * uu
+                                    for k, uu in u.items()}) for n in (1, 2, 3, 4)]
+        except UserCodeError:
+            return
+        fourth = np.abs(f[4] - 4 * f[3] + 6 * f[2] - 4 * f[1] + f[0]) / 8  # ~ one value's noise
+        rel = float(fourth.max() / max(maxabs(ev.f0), 1e-300))
+        if rel > 64 * M.EPS:
+            ev.noise = max(ev.noise, 4 * rel)
+            self.notes.append(f"forward computes in low precision (noise ~{rel:.1g} relative, "
+                              "as from float32 arithmetic inside): real-difference bounds use "
+                              "that noise")
+
+    def _validate(self, ev, sweeps, minus):
+        """Complex step against real differences along one random direction per input.
+        Returns {input: reason} for the inputs that failed."""
+        # entries at a true kink (another branch at -ih) are left out of the direction: a
+        # direction through a tie is not the sum of its one-sided parts. Suspects of the
+        # -ih group test whose -ih value equals the +ih one stay in (a forward that drops
+        # the imaginary part of a variance makes every entry a suspect of that kind)
+        us = {}
+        for k, (d, A, F) in sweeps.items():
+            u = self.rng.standard_normal(d.size)
+            for i, dm in minus[k].items():
+                if abs(dm - d[i]) > self.ulps * M.EPS * A[i]:
+                    u[i] = 0.0
+            if u.any():
+                us[k] = u
+        if not us:
+            return {}
+        # each input alone: together, an input whose gradient is 1e-8 (x ~ 1e8) next to one
+        # of size 1 (beta) is lost in the other's rounding
+        bad = {}
+        for k, u in us.items():
+            try:
+                w = self._disagrees(ev, sweeps, {k: u})
+            except UserCodeError as exc:
+                w = str(exc)
+            if w:
+                bad[k] = w
+        return bad
+
+    def _disagrees(self, ev, sweeps, us):
+        """'' when the complex step agrees with real differences along ``us``; shorter
+        steps are tried when the default one disagrees (it may cross a kink near x)."""
+        cs = sum(float(u @ sweeps[k][0]) for k, u in us.items())
+        tol = self.ulps * M.EPS * sum(float(np.abs(u) @ (sweeps[k][1] + sweeps[k][2]))
+                                      for k, u in us.items())
+        for grow in (1.0, 1 / 64, 1 / 4096):
+            p = M.real_direction(ev, us, grow)
+            if not p.moved:  # no output changed at all: real differences say nothing here
+                return ""
+            if p.kink:
+                lo, hi = min(p.left, p.right), max(p.left, p.right)
+                good = lo - p.noise - tol <= cs <= hi + p.noise + tol
+            else:
+                good = abs(cs - p.central) <= p.error + tol
+            if good:
+                return ""
+        return "" if good else (f"complex step {cs:.9g} and real differences {p.central:.9g} "
+                                f"(+- {p.error:.2g}) disagree along a random direction")
+
+    def _kinks_jointly(self, ev, k, res, g, tol, floor):
+        """Kink entries together: each may be a subgradient alone, but not all at once
+        (every tied maximum given the whole gradient). Moving them together by +-ih gives
+        the one-sided derivatives along that direction; sum(g) must lie between them."""
+        if len(res.kinks) < 2:
+            return
+        idx = [int(np.ravel_multi_index(e.index, res.shape)) if res.shape else 0
+               for e in res.kinks]
+        u = np.zeros(g.size)
+        u[idx] = 1.0
+        try:
+            dp, A = M.complex_direction(ev, {k: u}, 1.0)
+            dm, _ = M.complex_direction(ev, {k: u}, -1.0)
+        except (ComplexUnsafe, UserCodeError):
+            return
+        s = float(g[idx].sum())
+        slack = self.ulps * M.EPS * A + float(tol[idx].sum()) + floor * len(idx)
+        if not min(dp, dm) - slack <= s <= max(dp, dm) + slack:
+            near = dp if abs(s - dp) < abs(s - dm) else dm
+            res.wrong.append(Entry(res.name, ("kink entries jointly",), s, near, abs(s - near),
+                                   slack, "wrong", "complex step moving all kink entries",
+                                   left=dm, right=dp))
+            res.notes.append("each kink entry lies between its own one-sided derivatives, but "
+                             "not all together (e.g. every tied maximum given the whole "
+                             "gradient)")
+
+    def _examine(self, ev, cands, g0, numeric, tols, floor, results):
+        if not cands:
+            return
+        rel = [abs(g0[k][i] - numeric[k][i]) / max(abs(numeric[k][i]), 1e-300)
+               for k, i in cands]
+        ranked = np.argsort(rel, kind="stable")
+        order = [cands[n] for n in ranked]
+        # far above the floor, no rounding makes a 50% discrepancy: wrong as it stands
+        verdicts = {(k, i): ("wrong", "") for (k, i), r in zip(order, np.asarray(rel)[ranked])
+                    if r >= 0.5 and abs(numeric[k][i]) > 1e6 * floor[k]}
+        # the most rounding-like first; the first formula error settles the rest
+        for k, i in [c for c in order if c not in verdicts][:J._EXAMINE]:
+            verdicts.update(J.examine(ev, self.layer, [(k, i, float(g0[k][i]),
+                                                        float(numeric[k][i]))],
+                                      self.rng, self.ulps, self.progress, checked=list(g0)))
+            if verdicts[(k, i)][0] == "wrong":
+                break
+        any_wrong = any(s == "wrong" for s, _ in verdicts.values())
+        all_noise = all(s == "verified" for s, _ in verdicts.values())
+        for k, i in order:
+            if (k, i) in verdicts:
+                status, note = verdicts[(k, i)]
+            else:
+                status = "wrong" if any_wrong else "verified" if all_noise else "inaccurate"
+                note = "not examined individually; classed with the examined entries"
+            res = results[k]
+            if status == "verified":
+                res.notes.append(f"entry {list(J._idx(res.shape, i))}: {note}")
+                continue
+            e = Entry(res.name, J._idx(res.shape, i), float(g0[k][i]), float(numeric[k][i]),
+                      float(abs(g0[k][i] - numeric[k][i])),
+                      float(tols[k][i]), status,
+                      "complex step, examined under perturbations" if note else "complex step",
+                      note=note)
+            (res.wrong if status == "wrong" else res.inaccurate).append(e)
+
