@@ -27,6 +27,10 @@ _EXPORTS = {
     "check_layer": "numeric.gradcheck",
     "assert_layer_gradients": "numeric.gradcheck",
     "GradientReport": "numeric.gradcheck",
+    "check_torch": "numeric.adapters",
+    "check_jax": "numeric.adapters",
+    "check_cache_layer": "numeric.adapters",
+    "check_value_and_grad": "numeric.adapters",
 }
 
 __all__ = sorted(_EXPORTS)

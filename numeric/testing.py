@@ -9,8 +9,10 @@ A test for a new layer is three lines::
 * :func:`assert_backward` checks ``backward(g, *inputs)`` against finite differences
   (:func:`numeric.check_layer`). For the far tighter symbolic reference use
   :func:`derive.vjp.assert_backward_matches_symbolic` (``numeric`` never imports SymPy).
-* :func:`gradcheck` is a pytest fixture returning :func:`assert_backward`; make it
-  available with ``from numeric.testing import gradcheck`` in your ``conftest.py``.
+* :func:`gradcheck` is a pytest fixture (a :class:`GradCheck`: :func:`assert_backward`
+  when called, ``.torch``, ``.jax``, ``.cache_layer``, ``.value_and_grad`` for the
+  adapters); installing the package registers this module as a pytest plugin, so tests
+  use it without imports.
 * :func:`arrays_in` draws float64 arrays from a declared domain; :func:`layer_inputs`
   draws every input of a :class:`numeric.layers.Layer` at drawn sizes (1 to
   ``max_size``, so weights are non-square and the batch is 1 as often as more);
@@ -35,6 +37,7 @@ from hypothesis.extra import numpy as hnp
 from numeric.layers import Layer, get_layer
 
 __all__ = [
+    "GradCheck",
     "arrays_in",
     "assert_backward",
     "draw_inputs",
@@ -204,13 +207,68 @@ def assert_backward(layer_or_forward, backward, inputs, **options):
     return report
 
 
-def gradcheck():
-    """pytest fixture: the :func:`assert_backward` function.
+def _passed(report):
+    __tracebackhide__ = True  # pytest: show the report, not this frame
+    if not report.ok:
+        raise AssertionError(str(report))
+    return report
 
-    Import it into your ``conftest.py`` (``from numeric.testing import gradcheck``),
-    then ``def test_layer(gradcheck): gradcheck(forward, backward, inputs)``.
+
+class GradCheck:
+    """What the ``gradcheck`` fixture gives a test: :func:`assert_backward` when called, and
+    one method per adapter, each returning the report or raising ``AssertionError`` with its
+    text (options as the adapter's).
+
+    >>> import numpy as np
+    >>> gc = GradCheck()
+    >>> gc.value_and_grad(lambda x: ((x ** 2).sum(), 2 * x), [np.array([1.0, -2.0])]).ok
+    True
+    >>> gc.cache_layer(lambda x: (x ** 2, x), lambda d, x: d * x, [np.array([1.0, -2.0])])
+    Traceback (most recent call last):
+    ...
+    AssertionError: gradient check FAILED: 1 of 1 inputs wrong (inputs[0]); ...
     """
-    return assert_backward
+
+    def __call__(self, layer_or_forward, backward, inputs, **options):
+        return assert_backward(layer_or_forward, backward, inputs, **options)
+
+    def torch(self, fn, inputs, **options):
+        """:func:`numeric.check_torch`, asserted."""
+        from numeric.adapters import check_torch
+
+        return _passed(check_torch(fn, inputs, **options))
+
+    def jax(self, fn, inputs, **options):
+        """:func:`numeric.check_jax`, asserted."""
+        from numeric.adapters import check_jax
+
+        return _passed(check_jax(fn, inputs, **options))
+
+    def cache_layer(self, forward, backward, inputs, **options):
+        """:func:`numeric.check_cache_layer`, asserted."""
+        from numeric.adapters import check_cache_layer
+
+        return _passed(check_cache_layer(forward, backward, inputs, **options))
+
+    def value_and_grad(self, fn, inputs, **options):
+        """:func:`numeric.check_value_and_grad`, asserted."""
+        from numeric.adapters import check_value_and_grad
+
+        return _passed(check_value_and_grad(fn, inputs, **options))
+
+    def __repr__(self):
+        return "GradCheck(<call>, .torch, .jax, .cache_layer, .value_and_grad)"
+
+
+def gradcheck():
+    """pytest fixture: a :class:`GradCheck` -- ``gradcheck(forward, backward, inputs)``,
+    ``gradcheck.torch(fn, inputs)``, ``gradcheck.jax(fn, inputs)``,
+    ``gradcheck.cache_layer(forward, backward, inputs)``, ``gradcheck.value_and_grad(...)``.
+
+    Installed with the package as a pytest plugin (entry point ``pytest11``), so any test
+    can ask for it without imports or a ``conftest.py``.
+    """
+    return GradCheck()
 
 
 try:  # pytest is only needed by test suites: without it gradcheck stays a plain function
