@@ -92,7 +92,7 @@ class FullCheck:
                                   "real differences (central + Richardson)", x.size)
                 res.notes.append(f"complex step not usable: {why[k]}")
                 numeric[k], tols[k] = J.judge_real(res, ev, k, g0[k], ulps, floor[k],
-                                                   1e-8 * grad_scale[k], quick[k])
+                                                   1e-8 * floor[k] / (ulps * M.EPS), quick[k])
             results[k] = res
         self._examine(ev, cands, g0, numeric, tols, floor, results, reach)
         for k in checked:
