@@ -383,7 +383,7 @@ _LAYERS = (
 LAYERS: dict = {layer.name: layer for layer in _LAYERS}
 LAYER_NAMES: tuple = tuple(LAYERS)
 #: older names still accepted by :func:`get_layer`; output always uses the canonical name.
-ALIASES: dict = {"maxpool": "max_pool1d", "max_pool": "max_pool1d"}
+ALIASES: dict = {"maxpool": "max_pool1d"}
 LAYER_ALIASES = ALIASES  # the name derive.catalog looks for
 
 

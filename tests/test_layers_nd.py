@@ -233,8 +233,9 @@ def test_one_canonical_name_per_layer_and_old_names_as_aliases():
     assert "maxpool" not in LAYER_NAMES and "max_pool1d" in LAYER_NAMES
     assert get_layer("maxpool") is get_layer("max_pool1d")
     assert layer_latex("maxpool") == layer_latex("max_pool1d")
+    assert get_layer("MaxPool2d") is get_layer("max_pool2d")   # spellings people type
     with pytest.raises(ValueError) as err:
-        get_layer("maxpool2d")
+        get_layer("maxpool3d")
     assert "maxpool," not in str(err.value) and "max_pool2d" in str(err.value)
 
 

@@ -249,6 +249,12 @@ def test_saturated_softmax_mse_passes_both_methods(method):
                 raise TypeError("real only")
             return complex_forward(*inputs)
     report = numeric.check_layer(forward, backward, inputs, names=names)
+    # real differences cannot resolve the 1e-19 entries of the last layer: said as
+    # unresolved (never called wrong); the complex step resolves everything
+    assert report.counts["wrong"] == 0, str(report)
+    assert report.ok or (method != "complex step" and report.counts["unresolved"] > 0)
+    report = numeric.check_layer(forward, backward, inputs, names=names,
+                                 allow_unresolved=True)
     assert report.ok, str(report)
     assert ("[complex step]" in str(report)) == (method == "complex step")
     # and it still fails a relative error on the tiny W^1 gradient (~1e-11): 1e-3 by the

@@ -519,8 +519,8 @@ class Evaluator:
             self.note(r"\frac{\partial C}{%s}" % den_tex if self._source(num_node) == "C"
                       else "missing \\partial", r"\frac{\partial C}{\partial %s}" % den_tex
                       if self._source(num_node) == "C" else "\\partial",
-                      "missing \\partial in the denominator: a derivative is "
-                      "\\partial X / \\partial Y")
+                      "missing \u2202 in the denominator: a derivative is "
+                      "\u2202X/\u2202Y")
         den = self.value(den_node)
         num = self.value(num_node)
         return self._derivative(num, den, den_node)
