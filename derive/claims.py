@@ -54,7 +54,9 @@ __all__ = [
 PROVED, CHECKED, FAILED, UNAVAILABLE = ("proved symbolically", "checked numerically",
                                        "failed", "unavailable")
 
-# The note's typos and their corrections, as (wrong, right, why) LaTeX (claims 1 and 4).
+# The note's typos and their corrections, as (wrong, right, why) LaTeX, as first written by
+# hand; claim 4c's evidence now comes from ``derive.check`` run on the seed note, which finds
+# these and more (kept for callers of this name).
 TYPOS = (
     (r"W^l_{jk} \to 0,\ b^l_j \to 0", r"\Delta W^l_{jk} \to 0,\ \Delta b^l_j \to 0",
      "the total differential is about small changes, not small weights; and the first line "
@@ -446,7 +448,9 @@ def check_typos(bp2=_bp2_corrected) -> ClaimResult:
                  for j in range(2) for k in range(2))
     typo_res = [d - t for d, t in zip(direct, _bp2_typo(W, delta2, None))]
     typo_fails = any(_nonzero_somewhere(r, sigma, G) for r in typo_res)
-    evidence = [f"{wrong}  ->  {right}: {why}" for wrong, right, why in TYPOS]
+    from derive.check import seed_corrections  # the corrections, as the engine finds them
+
+    evidence = [f"{wrong}  ->  {right}: {why}" for wrong, right, why in seed_corrections()]
     evidence += [f"BP2 as given, dC/dz^1_k - rule = 0 for any sigma, G: {bp2_ok}",
                  f"BP3 dC/dW^2_jk = delta^2_j a^1_k: {bp3_ok}",
                  f"literal typo (nabla z = 1, no sigma') is false (nonzero witness): {typo_fails}"]

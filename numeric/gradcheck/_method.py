@@ -37,7 +37,7 @@ import numpy as np
 from numeric.gradcheck._calls import ComplexUnsafe
 
 __all__ = ["EPS", "Evaluator", "Probe", "complex_sweep", "complex_direction",
-           "complex_group", "complex_columns", "one_sided", "real_probe", "resolve", "real_direction"]
+           "complex_group", "complex_columns", "complex_direction_outputs", "one_sided", "real_probe", "resolve", "real_direction"]
 
 EPS = float(np.finfo(np.float64).eps)
 H_COMPLEX = 1e-20
@@ -153,6 +153,14 @@ def complex_columns(ev: Evaluator, k: int, i: int):
     return out
 
 
+def complex_direction_outputs(ev: Evaluator, us: dict):
+    """``v_j d f_j`` along ``{input: direction}`` per output (one call): which outputs the
+    direction moves, and by how much."""
+    repl = {k: ev.inputs[k] + (1j * H_COMPLEX) * u.reshape(ev.inputs[k].shape)
+            for k, u in us.items()}
+    return ev.v * ev.call_complex(repl).imag / H_COMPLEX
+
+
 def complex_group(ev: Evaluator, groups: dict, sign: float = -1.0) -> float:
     """Complex step at ``sign * ih`` on a group of entries ``{input: entries}`` (one call).
 
@@ -181,6 +189,7 @@ class Probe:
     kink: bool         # one-sided slopes differ and the gap does not shrink with h
     h: float = 0.0     # the step
     moved: bool = True  # some output changed at all (else the probe says nothing)
+    mask: object = None  # which outputs changed
 
 
 def _probe(ev, h, f_of, third=False):
@@ -209,7 +218,8 @@ def _probe(ev, h, f_of, third=False):
         error = max(abs(c3 - c2), abs(c2 - c1) / 4) + 6 * noise1
     return Probe(left=float(l2), right=float(r2), central=float(central), error=float(error),
                  noise=float(2 * noise1), A=float(ev.absv @ np.abs(fp1 - fm1)) / (2 * h),
-                 F=float(scale), kink=bool(kink), h=float(h), moved=bool(moved.any()))
+                 F=float(scale), kink=bool(kink), h=float(h), moved=bool(moved.any()),
+                 mask=moved)
 
 
 def _entry_step(ev, k, i, grow):
