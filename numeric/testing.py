@@ -54,9 +54,9 @@ _TINY = 1e-6  # smallest nonzero magnitude of "real" entries (float64 underflow 
 def _check_domain(domain):
     if isinstance(domain, tuple) and len(domain) == 2 and domain[0] < domain[1]:
         return
-    if domain in ("real", "positive", "separated", "nonzero", "mask", "binary"):
+    if domain in ("real", "unit", "positive", "separated", "nonzero", "mask", "binary"):
         return
-    raise ValueError("domain: expected 'real', 'positive', 'separated', 'nonzero', 'mask', "
+    raise ValueError("domain: expected 'real', 'unit', 'positive', 'separated', 'nonzero', 'mask', "
                      f"'binary' or an interval (lo, hi), got {domain!r}")
 
 
@@ -67,8 +67,9 @@ def arrays_in(domain="real", *, shape) -> st.SearchStrategy:
     underflow to subnormals, a float64 limit rather than a gradient bug); ``"positive"``: [0.01, 3] (for logs); ``"nonzero"``: at least
     0.01 away from 0 (a kink); ``"separated"``: distinct multiples of 1/16 (a max has
     no ties; within [-4, 4] unless the array has more than 129 entries); ``"mask"``:
-    dropout masks in {0, 2}; ``"binary"``: 0 or 1 (a sequence mask); ``(lo, hi)``: that
-    interval.
+    dropout masks in {0, 2}; ``"binary"``: 0 or 1 (a sequence mask); ``"unit"``: as
+    ``"real"`` within [-1, 1] (recurrent gates short of float64 saturation); ``(lo, hi)``:
+    that interval.
 
     >>> from hypothesis import given
     >>> @given(arrays_in("positive", shape=(2, 3)))
@@ -78,7 +79,7 @@ def arrays_in(domain="real", *, shape) -> st.SearchStrategy:
     >>> arrays_in("complex", shape=(2,))
     Traceback (most recent call last):
     ...
-    ValueError: domain: expected 'real', 'positive', 'separated', 'nonzero', 'mask', 'binary' or an interval (lo, hi), got 'complex'
+    ValueError: domain: expected 'real', 'unit', 'positive', 'separated', 'nonzero', 'mask', 'binary' or an interval (lo, hi), got 'complex'
     """
     _check_domain(domain)
     shape = tuple(int(d) for d in shape)
@@ -88,6 +89,9 @@ def arrays_in(domain="real", *, shape) -> st.SearchStrategy:
                              exclude_max=True, **floats)
     elif domain == "real":  # 0 or |x| >= 1e-6: products of tinier values underflow
         elements = (st.floats(_TINY, _BOUND, **floats) | st.floats(-_BOUND, -_TINY, **floats)
+                    | st.just(0.0))
+    elif domain == "unit":  # as real, within [-1, 1] (gates kept short of saturation)
+        elements = (st.floats(_TINY, 1.0, **floats) | st.floats(-1.0, -_TINY, **floats)
                     | st.just(0.0))
     elif domain == "positive":
         elements = st.floats(_MARGIN, _BOUND, **floats)
@@ -160,6 +164,8 @@ def draw_inputs(layer, rng, **sizes) -> list:
     for domain, shape in zip(layer.domains, layer.input_shapes(**sizes)):
         if domain.startswith("index:"):
             out.append(rng.integers(0, sizes[domain.split(":", 1)[1]], size=shape))
+        elif domain == "unit":
+            out.append(rng.uniform(-1.0, 1.0, size=shape))
         elif domain == "positive":
             out.append(rng.uniform(_MARGIN, _BOUND, size=shape))
         elif domain == "nonzero":
