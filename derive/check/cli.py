@@ -74,5 +74,5 @@ def run(args) -> int:
         Path(args.out).write_text(result, encoding="utf-8")
         print(output.summary(doc))
     else:
-        sys.stdout.write(result)
+        sys.stdout.write(result if result.endswith("\n") else result + "\n")
     return 1 if doc.counts()["refuted"] else 0
