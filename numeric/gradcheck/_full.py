@@ -220,7 +220,8 @@ class FullCheck:
         order = [cands[n] for n in ranked]
         # far above the floor, no rounding makes a 50% discrepancy: wrong as it stands
         verdicts = {(k, i): ("wrong", "") for (k, i), r in zip(order, np.asarray(rel)[ranked])
-                    if r >= 0.5 and abs(numeric[k][i]) > 1e6 * floor[k]}
+                    if r >= 0.5 and abs(numeric[k][i]) > 1e6 * floor[k]
+                    and abs(numeric[k][i]) > self.ulps * M.EPS * float(reach[k][i])}
         # the most rounding-like first (the first formula error among them settles the
         # rest above it), and always the most discrepant one
         rest = [c for c in order if c not in verdicts]

@@ -158,6 +158,15 @@ def examine(ev, layer, items, rng, ulps, progress, checked=None, scale=None, rea
                            f"(+- {noise:.2g}: forward cancels larger terms); the analytic "
                            "value lies within it")
                 break
+            if g0 == 0 and all(g == 0 for g, _ in pairs) and d0 != 0 and \
+                    abs(d0) <= reach and any(d != d0 for _, d in pairs):
+                # exactly 0 while the true value moves, and the true value is below the
+                # rounding of the outputs the entry moves (1 - s with s rounded to 1): every
+                # digit lost, which no black box can tell from a zeroed gradient
+                verdict = ("inaccurate", f"every digit lost: exactly 0 where the true value "
+                           f"({d0:.2g}) is below the rounding of the outputs it moves "
+                           f"({reach:.2g}); e.g. 1 - s of a saturated unit rounded to 0")
+                break
             if all(abs(r - r0) <= 1e-3 * abs(r0) for r in R):
                 verdict = ("wrong", f"a steady discrepancy ({'relative ' if d0 else ''}"
                            f"{r0:.3g}) under input perturbations up to {level:.2g} relative: "
