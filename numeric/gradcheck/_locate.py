@@ -19,15 +19,12 @@ import numpy as np
 
 from numeric.gradcheck import _method as M
 from numeric.gradcheck._calls import ComplexUnsafe, UserCodeError
+from numeric.gradcheck._judge import _idx
 from numeric.gradcheck._report import Entry, InputResult
 
 __all__ = ["DirectionsCheck", "directions_fail", "localise"]
 
 _SAMPLE = 100  # wrong entries found before the list is declared a sample
-
-
-def _idx(shape, i):
-    return tuple(int(j) for j in np.unravel_index(i, shape)) if shape else ()
 
 
 def _tol(ulps, u, g, A_u):

@@ -192,6 +192,13 @@ class Probe:
     mask: object = None  # which outputs changed
 
 
+def _rounding(ev, moved, h):
+    """``sum_j |v_j f_j|`` over the moved outputs (all when none moved) and the rounding
+    noise of one difference quotient at step ``h``, relative and absolute noise both."""
+    scale = ev.absvf @ moved if moved.any() else float(ev.absvf.sum())
+    return scale, max(ev.noise * scale, ev.noise_abs * float(ev.absv @ moved)) / h
+
+
 def _probe(ev, h, f_of, third=False):
     """Shared by entry and direction probes; ``f_of(s)`` evaluates at offset ``s h``.
 
@@ -204,8 +211,7 @@ def _probe(ev, h, f_of, third=False):
     if third:
         fp3, fm3 = f_of(0.25), f_of(-0.25)
         moved |= (fp3 != f0) | (fm3 != f0)
-    scale = ev.absvf @ moved if moved.any() else float(ev.absvf.sum())
-    noise1 = max(ev.noise * scale, ev.noise_abs * float(ev.absv @ moved)) / h
+    scale, noise1 = _rounding(ev, moved, h)
     r1, l1 = (v @ (fp1 - f0)) / h, (v @ (f0 - fm1)) / h
     r2, l2 = (v @ (fp2 - f0)) / (h / 2), (v @ (f0 - fm2)) / (h / 2)
     c1, c2 = (v @ (fp1 - fm1)) / (2 * h), (v @ (fp2 - fm2)) / h
@@ -261,8 +267,7 @@ def one_sided(ev: Evaluator, k: int, i: int) -> Probe:
     flat[i] = xi - h
     fm = ev.call({k: xr})
     moved = (fp != ev.f0) | (fm != ev.f0)
-    scale = ev.absvf @ moved if moved.any() else float(ev.absvf.sum())
-    noise = max(ev.noise * scale, ev.noise_abs * float(ev.absv @ moved)) / h
+    scale, noise = _rounding(ev, moved, h)
     left, right = (ev.v @ (ev.f0 - fm)) / h, (ev.v @ (fp - ev.f0)) / h
     return Probe(left=float(left), right=float(right), central=float(ev.v @ (fp - fm)) / (2 * h),
                  error=float(noise + h * abs(right - left)), noise=float(noise),

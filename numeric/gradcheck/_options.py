@@ -3,7 +3,7 @@
 Private module of :mod:`numeric.gradcheck`. Every bad argument is one ``TypeError`` or
 ``ValueError`` naming it, what was expected and what came.
 
->>> _options([1.0], None, "abc", "auto", 10, 3, 32, False, False, False, -1, 10, 1.0, None)
+>>> options([1.0], None, "abc", "auto", 10, 3, 32, False, False, False, -1, 10, 1.0, None)
 Traceback (most recent call last):
 ...
 TypeError: rng: expected None, a seed (int >= 0) or a numpy.random.Generator, got 'abc'
@@ -109,4 +109,3 @@ def maxabs(a):
 
 
 
-_options = options
