@@ -48,7 +48,12 @@ def pool_back(g, x):
     return (d.reshape(x.shape),)
 
 
-def abs_safe_sig(z):  # a "stable" sigmoid through |z|: not complex-safe
+def abs_safe_sig(z):  # a "stable" sigmoid through |z|: not complex-safe in plain NumPy
+    e = np.exp(-np.abs(np.asarray(z)))  # asarray leaves the checker's StepArray: NumPy's |z|
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def abs_step_sig(z):  # the same through the checker's array: |z| is z sign(Re z) there
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -95,6 +100,10 @@ VERDICTS = [
     ("complex-unsafe forward, saturated, zeroed", abs_safe_sig,
      lambda g, z: (g * np.where(abs(z) > 20, 0, sig(z) * (1 - sig(z))),), [Z_SAT], False,
      "zero where it should not be"),
+    ("|z| inside forward, correct", abs_step_sig,
+     lambda g, z: (g * sig(z) * sig(-z),), [Z_SAT], True, "complex step"),
+    ("|z| inside forward, sign bug", abs_step_sig,
+     lambda g, z: (-g * sig(z) * sig(-z),), [Z_SAT], False, "complex step"),
     ("forward drops the imaginary part", lambda z: np.tanh(z).astype(float),
      lambda g, z: (g * (1 - np.tanh(z) ** 2),), [Z_SAT[:, 2:]], True, "real differences"),
 ]

@@ -28,6 +28,8 @@ import warnings
 
 import numpy as np
 
+from numeric.gradcheck._holo import step_view
+
 __all__ = ["Layer", "Progress", "UserCodeError", "ComplexUnsafe"]
 
 
@@ -78,8 +80,10 @@ class Layer:
         self.mutated_grad = False
 
     # ------------------------------------------------------------ forward
-    def _call_forward(self, args, check=False):
+    def _call_forward(self, args, check=False, step=False):
         copies = [np.array(a, copy=True) for a in args]
+        if step:  # complex step: NumPy's var, abs, norm, ... as holomorphic extensions
+            copies = [step_view(c) for c in copies]
         self.n_forward += 1
         try:
             out = self._forward(*copies)
@@ -117,11 +121,13 @@ class Layer:
         return self._flatten(self._call_forward(args, check=check))
 
     def forward_complex(self, args):
-        """Forward at complex inputs; :class:`ComplexUnsafe` when it cannot be done."""
+        """Forward at complex inputs, handed over as :class:`~numeric.gradcheck._holo.StepArray`
+        (NumPy's ``var``, ``abs``, ``norm``... as holomorphic extensions);
+        :class:`ComplexUnsafe` when it cannot be done."""
         with warnings.catch_warnings():
             warnings.simplefilter("error", np.exceptions.ComplexWarning)
             try:
-                out = self._flatten(self._call_forward(args))
+                out = self._flatten(self._call_forward(args, step=True))
             except UserCodeError as exc:
                 raise ComplexUnsafe(str(exc).replace("forward(*inputs) raised",
                                                      "forward raised")) from None

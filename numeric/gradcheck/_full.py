@@ -16,6 +16,20 @@ from numeric.gradcheck._report import Entry, InputResult
 
 __all__ = ["FullCheck"]
 
+_FLAT_MAX = 8  # exact-zero entries probed for a flat forward per check
+
+# offsets (in steps of 2^-20 relative) of the forward-noise line: irregular, so that no
+# quantised intermediate moves by a whole number of its ulps between neighbours
+_NOISE_T = (0.0, 1.0, 1 + 2 ** 0.5, 1 + 5 ** 0.5, 2 + 7 ** 0.5, 3 + 11 ** 0.5 - 0.5,
+            4 + 13 ** 0.5 - 0.25)
+
+
+def _divided_difference_weights(t):
+    """Weights ``w_n = 1 / prod_{m != n} (t_n - t_m)``: ``sum w_n p(t_n) = 0`` for every
+    polynomial ``p`` of degree below ``len(t) - 1``."""
+    return [1.0 / np.prod([tn - tm for m, tm in enumerate(t) if m != n])
+            for n, tn in enumerate(t)]
+
 
 class FullCheck:
     """Mixin: ``_full`` and its helpers (state lives on the :class:`_Check` instance)."""
@@ -100,18 +114,30 @@ class FullCheck:
         return results
 
     def _forward_noise(self, ev):
-        """Measure the forward's own rounding noise (for real differences): the fourth
-        difference of f along a random direction with steps of 2^-20 relative is rounding
-        only (smooth terms are ~1e-24): ~eps |f| for float64 code, ~1e-7 |f| for code that
-        computes in float32 inside."""
+        """Measure the forward's own rounding noise (for real differences): fourth divided
+        differences of f along a random direction (steps ~2^-20 relative) are rounding only
+        (smooth terms are ~1e-24): ~eps |f| for float64 code, ~1e-7 |f| for code that
+        computes in float32 inside.
+
+        The offsets are irregular (:data:`_NOISE_T`): on an evenly spaced line a quantised
+        intermediate (``1 + delta`` in ``log(sum exp)`` of a confident softmax) moves by
+        nearly a whole number of its ulps per step about one time in four, its rounding
+        error is then linear along the line and a regular fourth difference reads 0 where
+        the noise is 1e-16. Three windows of five points give three readings per output
+        (a scalar loss has only the one output); the largest is kept."""
         u = {k: self.rng.uniform(-1, 1, x.shape) * np.abs(x)
              for k, x in enumerate(ev.inputs) if x.dtype.kind == "f"}
         try:
-            f = [ev.f0] + [ev.call({k: ev.inputs[k] + (n * 2.0 ** -20) * uu
-                                    for k, uu in u.items()}) for n in (1, 2, 3, 4)]
+            f = [ev.f0] + [ev.call({k: ev.inputs[k] + (t * 2.0 ** -20) * uu
+                                    for k, uu in u.items()}) for t in _NOISE_T[1:]]
         except UserCodeError:
             return
-        fourth = np.abs(f[4] - 4 * f[3] + 6 * f[2] - 4 * f[1] + f[0]) / 8  # ~ one value's noise
+        fourth = np.zeros(ev.f0.shape)
+        for a in range(len(_NOISE_T) - 4):
+            w = _divided_difference_weights(_NOISE_T[a:a + 5])
+            # normalised: for independent errors of one value's size s, this reads ~ s
+            d = np.abs(sum(wn * fn for wn, fn in zip(w, f[a:a + 5]))) / np.linalg.norm(w)
+            fourth = np.maximum(fourth, d)
         # absolute too: outputs near 0 computed from larger terms (x - mean x) are noisier
         # than eps |f| says
         ev.noise_abs = 2 * float(fourth.max())
@@ -218,10 +244,14 @@ class FullCheck:
                for k, i in cands]
         ranked = np.argsort(rel, kind="stable")
         order = [cands[n] for n in ranked]
+        # an exact 0 where forward itself does not move: the derivative of what it computes
+        verdicts = self._flat_zeros(ev, order, g0, numeric)
         # far above the floor, no rounding makes a 50% discrepancy: wrong as it stands
-        verdicts = {(k, i): ("wrong", "") for (k, i), r in zip(order, np.asarray(rel)[ranked])
-                    if r >= 0.5 and abs(numeric[k][i]) > 1e6 * floor[k]
-                    and abs(numeric[k][i]) > self.ulps * M.EPS * float(reach[k][i])}
+        verdicts.update({(k, i): ("wrong", "")
+                         for (k, i), r in zip(order, np.asarray(rel)[ranked])
+                         if (k, i) not in verdicts and r >= 0.5
+                         and abs(numeric[k][i]) > 1e6 * floor[k]
+                         and abs(numeric[k][i]) > self.ulps * M.EPS * float(reach[k][i])})
         # the most rounding-like first (the first formula error among them settles the
         # rest above it), and always the most discrepant one
         rest = [c for c in order if c not in verdicts]
@@ -255,3 +285,47 @@ class FullCheck:
                       note=note)
             (res.wrong if status == "wrong" else res.inaccurate).append(e)
 
+
+    def _flat_zeros(self, ev, order, g0, numeric, most=_FLAT_MAX):
+        """Exact zeros of ``backward`` where ``forward`` is flat: {(k, i): verdict}.
+
+        Moving the entry by up to half its size (``+-1/2, 1/16, 2^-10`` of ``|x_i|``, or of
+        ``mean |x|`` at 0) leaves every output bitwise unchanged, where the complex step
+        says a correctly rounded forward would move by more than 4 ulps: the computed
+        forward is constant there, its true derivative (the complex step's, ``1e-25`` for the label of a
+        softmax whose ``p`` rounds to 1) lies below its own rounding, and 0 is the exact
+        derivative of what forward computes. Inaccurate, not wrong: a zeroed gradient at an
+        entry the forward responds to (``x + 1e16`` moves by 2 when x moves by 1) stays
+        wrong. At most ``most`` entries, 7 forward calls each."""
+        out = {}
+        for k, i in [c for c in order if g0[c[0]][c[1]] == 0 and numeric[c[0]][c[1]] != 0
+                     ][:most]:
+            x = ev.inputs[k]
+            xr = x.copy()
+            flat = xr.reshape(-1)
+            xi = float(flat[i])
+            size = abs(xi) if xi != 0 else ev.scale[k]
+            try:
+                # the move a correctly rounded forward would show: more than a few ulps of
+                # some output (x + 1e16 moved by 0.5 need not move: ulp 2)
+                e = np.zeros(x.size)
+                e[i] = 1.0
+                c = M.complex_direction_outputs(ev, {k: e})
+                seen = ev.v != 0
+                move = np.abs(c[seen] / ev.v[seen]) * 0.5 * size
+                if not np.any(move > 4 * np.spacing(np.abs(ev.f0[seen]))):
+                    continue
+                for s in (2.0 ** -10, -2.0 ** -10, 1 / 16, -1 / 16, 0.5, -0.5):
+                    flat[i] = xi + s * size
+                    if flat[i] == xi or np.any(ev.call({k: xr}) != ev.f0):
+                        break
+                else:
+                    d = float(numeric[k][i])
+                    out[(k, i)] = ("inaccurate", f"every digit lost: forward itself does not "
+                                   f"move when this entry moves by up to half its size "
+                                   f"(outputs bitwise equal), so the true value ({d:.2g}) is "
+                                   "below forward's own rounding and 0 is the derivative of "
+                                   "what forward computes (e.g. p - 1 with p rounded to 1)")
+            except (UserCodeError, ComplexUnsafe):
+                continue
+        return out

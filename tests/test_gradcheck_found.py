@@ -1,0 +1,192 @@
+"""Faults found after issue 8's numbered inputs (by the real-world zoo, random seeds and
+fresh eyes), each fixed as a kind in the checker and kept here as a table-driven test with
+its positive and negative control."""
+
+import numpy as np
+import pytest
+
+from numeric import check_layer
+
+
+def softmax_loss(x, y):
+    """The course's softmax loss (max-shifted log-sum-exp), forward and analytic dx."""
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    n = x.shape[0]
+    dx = np.exp(log_probs)
+    dx[np.arange(n), y] -= 1
+    return -np.sum(log_probs[np.arange(n), y]) / n, dx / n
+
+
+def _loss_layer(scale=1.0):
+    def forward(x, y):
+        return np.asarray(softmax_loss(x, y)[0])
+
+    def backward(g, x, y):
+        return (scale * g * softmax_loss(x, y)[1], None)
+
+    return forward, backward
+
+
+# one example whose label's logit is 11..16 above the rest: the loss, log(1 + delta) with
+# delta ~ 1e-5..1e-7, is quantised in steps of eps (the ulps of 1 + delta), ~1e-10 of itself
+CONFIDENT = [(np.array([[-23.64576222, -12.6627291, -11.48932646, 1.30400005, -54.50826766]]),
+              np.array([3]))] + [
+    (np.array([[0.3, -11.0 - r, -13.5 + r, -15.0]]), np.array([0]))
+    for r in (0.0, 0.37, 1.1)]
+
+
+@pytest.mark.parametrize("x, y", CONFIDENT)
+@pytest.mark.parametrize("rng", range(48))
+def test_noise_of_a_quantised_loss_is_measured_whatever_the_line(x, y, rng):
+    """Rounding of ``1 + delta`` is linear along an evenly spaced line when delta moves by
+    a whole number of its ulps per step (1 line in 4): the noise read 1e-22, not 1e-16, the
+    real differences' bounds were 400x too tight and the (right) complex step was rejected.
+    Irregular offsets and three readings a line find it at every rng (the old reading failed at rng 17, 27 and 42 here)."""
+    forward, backward = _loss_layer()
+    report = check_layer(forward, backward, (x, y), rng=rng)
+    assert report.ok, str(report)
+    assert report.inputs[0].method.startswith("complex step"), str(report)
+    # negative control: a gradient 1e-3 off fails at the same inputs and rng
+    forward, backward = _loss_layer(1.001)
+    assert not check_layer(forward, backward, (x, y), rng=rng).ok
+
+
+def _zero_label_layer():
+    """The zeroing bug a black box cannot tell from p - 1 rounded to 0 where p rounds to 1:
+    the label's gradient set to 0."""
+    forward, _ = _loss_layer()
+
+    def backward(g, x, y):
+        dx = softmax_loss(x, y)[1]
+        dx[np.arange(x.shape[0]), y] = 0.0
+        return (g * dx, None)
+
+    return forward, backward
+
+
+# p of the label rounds to 1: the loss is exactly 0 and stays 0 when the label's logit
+# moves by half its size; the truth at the label is -1e-18..-1e-25
+SATURATED = [(np.array([[-56.71690156, 0.90535587, -56.6298176]]), np.array([1])),
+             (np.array([[-0.51030708, -41.38222824]]), np.array([0])),
+             (np.array([[3.0, -40.0, -45.5, -52.0]]), np.array([0]))]
+
+
+@pytest.mark.parametrize("x, y", SATURATED)
+@pytest.mark.parametrize("rng", range(6))
+def test_an_exact_zero_where_forward_itself_is_flat_is_every_digit_lost(x, y, rng):
+    forward, backward = _loss_layer()
+    report = check_layer(forward, backward, (x, y), rng=rng)
+    assert report.ok and report.counts["inaccurate"] == 1, str(report)
+    assert "forward itself does not move" in str(report)
+    assert not check_layer(forward, backward, (x, y), rng=rng, strict=True).ok
+
+
+# the same zeroing where forward does move (p of the label 0.3..0.99): caught
+RESPONSIVE = [(np.array([[2.0, 0.5, -1.0]]), np.array([0])),
+              (np.array([[0.1, 0.2], [1.0, -3.0]]), np.array([1, 0])),
+              (np.array([[5.0, -2.0, 0.0, 1.0]]), np.array([0]))]
+
+
+@pytest.mark.parametrize("x, y", RESPONSIVE)
+def test_a_zeroed_gradient_where_forward_moves_stays_wrong(x, y):
+    report = check_layer(*_zero_label_layer(), (x, y))
+    assert not report.ok and report.counts["wrong"] >= 1, str(report)
+
+
+@pytest.mark.parametrize("forward, x", [
+    (lambda x: x + 1e16, np.array([0.3, -0.45, 0.2, 0.7])),   # moves by 0 or 2 (ulp 2)
+    (lambda x: 1e-30 * x, np.array([1.0, -2.0, 3.0])),         # tiny, but forward moves
+    (lambda x: np.tanh(x) * 1e-300, np.array([0.5, 1.0, -1.5])),
+])
+def test_a_zero_backward_is_wrong_wherever_forward_responds(forward, x):
+    report = check_layer(forward, lambda g, x: (np.zeros_like(x),), (x,))
+    assert not report.ok and "every digit lost" not in str(report), str(report)
+
+
+# ---------------------------------------------------------------- holomorphic NumPy
+# NumPy computes var, std, abs, linalg.norm, vdot and conj of complex data through |z| or
+# conj(z): the complex step through them drops a path (a batch norm's variance). The
+# checker's StepArray computes their holomorphic extensions: the step stays exact, and is
+# still used where real differences see nothing (outputs ~1e16).
+def _bn(x):
+    return (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5)
+
+
+def _bn_back(g, x, drop_var_path=False):
+    n = x.shape[0]
+    std = np.sqrt(x.var(axis=0) + 1e-5)
+    xhat = (x - x.mean(axis=0)) / std
+    if drop_var_path:
+        return ((g - g.mean(axis=0)) / std,)
+    return ((g - g.mean(axis=0) - xhat * (g * xhat).mean(axis=0)) / std,)
+
+
+def _ln_std(x):  # np.std along rows
+    return (x - x.mean(axis=1, keepdims=True)) / np.std(x, axis=1, keepdims=True)
+
+
+def _ln_std_back(g, x, factor=1.0):
+    s = np.std(x, axis=1, keepdims=True)
+    xh = (x - x.mean(axis=1, keepdims=True)) / s
+    return (factor * (g - g.mean(axis=1, keepdims=True)
+                      - xh * (g * xh).mean(axis=1, keepdims=True)) / s,)
+
+
+def _l2n(x):  # x / ||x|| per column, np.linalg.norm
+    return x / np.linalg.norm(x, axis=0, keepdims=True)
+
+
+def _l2n_back(g, x, factor=1.0):
+    n = np.linalg.norm(x, axis=0, keepdims=True)
+    y = x / n
+    return (factor * (g - y * (g * y).sum(axis=0, keepdims=True)) / n,)
+
+
+def _l1(x):
+    return np.array(np.abs(x).sum() + np.vdot(x, x) + np.conj(x).sum())
+
+
+def _l1_back(g, x, factor=1.0):
+    return (factor * g * (np.sign(x) + 2 * x + 1),)
+
+
+RB = np.random.default_rng(7)
+XB = RB.standard_normal((6, 3))
+HOLOMORPHIC = [
+    # (id, forward, right backward, buggy backward, inputs)
+    ("batch norm (x.var)", _bn, _bn_back, lambda g, x: _bn_back(g, x, True), (XB,)),
+    ("batch norm + 1e16", lambda x: _bn(x) + 1e16, _bn_back,
+     lambda g, x: _bn_back(g, x, True), (XB,)),
+    ("layer norm (np.std)", _ln_std, _ln_std_back,
+     lambda g, x: _ln_std_back(g, x, 1.001), (XB,)),
+    ("l2 normalise (linalg.norm)", _l2n, _l2n_back,
+     lambda g, x: _l2n_back(g, x, 1.001), (XB,)),
+    ("|x| + vdot + conj", _l1, _l1_back, lambda g, x: _l1_back(g, x, 1.001), (XB,)),
+]
+
+
+@pytest.mark.parametrize("forward, right, buggy, inputs",
+                         [row[1:] for row in HOLOMORPHIC], ids=[row[0] for row in HOLOMORPHIC])
+def test_non_holomorphic_numpy_goes_through_the_complex_step(forward, right, buggy, inputs):
+    report = check_layer(forward, right, inputs)
+    assert report.ok and report.inputs[0].method == "complex step", str(report)
+    assert report.counts["verified"] == inputs[0].size, str(report)
+    report = check_layer(forward, buggy, inputs)
+    assert not report.ok and report.counts["wrong"] >= 1, str(report)
+
+
+def test_step_array_keeps_numpy_semantics():
+    from numeric.gradcheck._holo import StepArray, step_view
+
+    z = step_view(np.array([1.0 + 1e-20j, -2.0, 0.0 - 1e-20j]))
+    assert isinstance(z, StepArray)
+    w = z
+    w += 1.0  # in place through ufunc out=: the same object
+    assert w is z and np.allclose(z.real, [2.0, -1.0, 1.0])
+    assert np.allclose(np.abs(z).imag, [1e-20, 0.0, -1e-20], atol=0, rtol=1e-12)
+    assert np.abs(step_view(np.array([1e-20j, -1e-20j]))).imag.tolist() == [1e-20, 1e-20]
+    assert np.sign(z).imag.tolist() == [0.0, 0.0, 0.0]
+    assert np.var(z, where=np.array([True, True, False])).imag == 0  # NumPy's own
+    # real arrays are left alone
+    assert step_view(np.ones(2)).__class__ is np.ndarray
