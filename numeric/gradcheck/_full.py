@@ -257,12 +257,18 @@ class FullCheck:
         rest = [c for c in order if c not in verdicts]
         todo = rest[:J._EXAMINE] + ([rest[-1]] if len(rest) > J._EXAMINE else [])
         relof = dict(zip(cands, rel))
+        # the layer's gradient scale per input, for entries whose true value is 0: its
+        # largest gradients, or the outputs' spread over the input's spread (a typical
+        # slope: a batch norm of two examples at x ~ 1e8 has no gradient above noise, but
+        # its outputs move by O(1) over the inputs' O(1e8))
+        out_spread = float(np.std(ev.f0)) if ev.f0.size > 1 else 0.0
+        scale = {kk: max(f / (self.ulps * M.EPS), out_spread / spread(ev.inputs[kk]))
+                 for kk, f in floor.items()}
         for n, (k, i) in enumerate(todo):
             verdicts.update(J.examine(ev, self.layer, [(k, i, float(g0[k][i]),
                                                         float(numeric[k][i]))],
                                       self.rng, self.ulps, self.progress, checked=list(g0),
-                                      scale={kk: f / (self.ulps * M.EPS)
-                                             for kk, f in floor.items()},
+                                      scale=scale,
                                       reach=self.ulps * M.EPS * float(reach[k][i])))
             if verdicts[(k, i)][0] == "wrong" and n < len(todo) - 1:
                 break

@@ -139,12 +139,18 @@ def examine(ev, layer, items, rng, ulps, progress, checked=None, scale=None, rea
         # relative discrepancies only while the numeric value keeps away from 0
         dref = d0 if 4 * abs(g0 - d0) <= 0.5 * abs(d0) else 0.0
         r0 = _rel(g0, d0, dref)
-        verdict = None
+        verdict, last = None, None
         for level in sorted(_LEVELS + (2.0 ** -44, 2.0 ** -52), reverse=True):
             S = np.concatenate([[-1.0, 1.0], rng.uniform(-1, 1, _FIRST - 2)])
             pairs = [_at(ev, layer, u, level * t, k, i) for t in S]
-            if any(g is None for g, _ in pairs) or \
-                    any(abs(d - d0) > stable for _, d in pairs):
+            if any(g is None for g, _ in pairs):
+                continue
+            if all(g == g0 and d == d0 for g, d in pairs):
+                continue  # moves below half an ulp: nothing was perturbed, nothing learnt
+            last = pairs
+            if any(abs(d - d0) > stable for _, d in pairs):
+                if level <= 2.0 ** -36:
+                    break  # a jump within moves of a few ulps: the numeric value is noise
                 continue
             R = [_rel(g, d, dref) for g, d in pairs]
             Dn = np.array([d0] + [d for _, d in pairs])
@@ -184,10 +190,26 @@ def examine(ev, layer, items, rng, ulps, progress, checked=None, scale=None, rea
                                      reach / abs(d0) if dref else reach)
             break
         if verdict is None:
-            verdict = ("wrong", "no perturbation keeps the numeric value within 50%: not a "
-                       "rounding effect")
+            verdict = _noise_or_wrong(g0, d0, last)
         out[(k, i)] = verdict
     return out
+
+
+def _noise_or_wrong(g0, d0, pairs):
+    """No perturbation kept the numeric value within 50%, not even moves of a few ulps
+    (``pairs``: the smallest level that moved anything): a smooth derivative cannot do that, so the numeric value
+    is itself rounding noise (the chain rule inside forward cancels larger terms: a batch
+    norm of two examples at x ~ 1e8, where every path nearly cancels). The analytic value
+    is verified when it lies within that noise, else wrong."""
+    if pairs and all(g is not None for g, _ in pairs):
+        D = np.array([d0] + [d for _, d in pairs])
+        noise, mid = float(np.max(np.abs(D - D.mean()))), float(D.mean())
+        if noise > 0.1 * abs(d0) and abs(g0 - mid) <= 2 * noise + abs(mid):
+            return ("verified", f"the numeric value is itself rounding noise here (it jumps by "
+                    f"{noise:.2g} under moves of a few ulps: forward's derivative cancels "
+                    "larger terms); the analytic value lies within it")
+    return ("wrong", "no perturbation keeps the numeric value within 50%: not a rounding "
+            "effect")
 
 
 def _at(ev, layer, u, t, k, i):
