@@ -229,3 +229,36 @@ def test_outputs_of_1e16_excuse_no_error_in_a_smooth_backward(x, gamma):
     report = check_layer(_bn_gamma, lambda g, x, gm: _bn_gamma_back(g, x, gm, False),
                          (x, gamma))
     assert not report.ok and report.counts["wrong"] >= 1, str(report)
+
+
+# ---------------------------------------------------------------- fresh eyes (helper hunt)
+def _course_bn(alt=True, factor=1.0):
+    from realworld.course import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
+
+    back = batchnorm_backward_alt if alt else batchnorm_backward
+
+    def forward(x, gamma, beta):
+        return batchnorm_forward(x, gamma, beta)[0]
+
+    def backward(g, x, gamma, beta):
+        dx, dgamma, dbeta = back(g, batchnorm_forward(x, gamma, beta)[1])
+        return factor * dx, dgamma, dbeta
+
+    return forward, backward
+
+
+def _offset_bn_inputs(seed, offset=1e3):
+    r = np.random.default_rng(seed)
+    return (r.standard_normal((5, 4)) + offset, r.uniform(0.5, 2, 4), r.standard_normal(4))
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("alt", [True, False], ids=["alt", "staged"])
+def test_centring_a_large_offset_costs_digits_not_a_verdict(seed, alt):
+    """numpy-ml's BatchNorm1D (the course's one-line form) at x = randn + 1e3: x - mean x
+    keeps 13 digits; an offset of the order of the jumps (6e-13 relative) was once called a
+    formula error. The input's conditioning (1e3 eps) bounds the rounding bias."""
+    inputs = _offset_bn_inputs(seed)
+    report = check_layer(*_course_bn(alt), inputs)
+    assert report.ok, str(report)
+    assert not check_layer(*_course_bn(alt, 1 + 1e-6), inputs).ok

@@ -18,7 +18,8 @@ __all__ = ["FullCheck"]
 
 _FLAT_MAX = 8  # exact-zero entries probed for a flat forward per check
 
-# offsets (in steps of 2^-20 relative) of the forward-noise line: irregular, so that no
+_NOISE_STEP = 2.0 ** -26  # of each input's scale
+# offsets (in steps of _NOISE_STEP) of the forward-noise line: irregular, so that no
 # quantised intermediate moves by a whole number of its ulps between neighbours
 _NOISE_T = (0.0, 1.0, 1 + 2 ** 0.5, 1 + 5 ** 0.5, 2 + 7 ** 0.5, 3 + 11 ** 0.5 - 0.5,
             4 + 13 ** 0.5 - 0.25)
@@ -107,6 +108,7 @@ class FullCheck:
                 res.notes.append(f"complex step not usable: {why[k]}")
                 numeric[k], tols[k] = J.judge_real(res, ev, k, g0[k], ulps, floor[k],
                                                    1e-8 * floor[k] / (ulps * M.EPS), quick[k])
+                self._kinks_jointly_real(ev, k, res, g0[k], tols[k], floor[k])
             results[k] = res
         self._examine(ev, cands, g0, numeric, tols, floor, results, reach)
         for k in checked:
@@ -115,8 +117,9 @@ class FullCheck:
 
     def _forward_noise(self, ev):
         """Measure the forward's own rounding noise (for real differences): fourth divided
-        differences of f along a random direction (steps ~2^-20 relative) are rounding only
-        (smooth terms are ~1e-24): ~eps |f| for float64 code, ~1e-7 |f| for code that
+        differences of f along a random direction (steps 2^-26 of each input's scale, short
+        enough not to cross the near-ties of a pooling window) are rounding only (smooth
+        terms are ~1e-30): ~eps |f| for float64 code, ~1e-7 |f| for code that
         computes in float32 inside.
 
         The offsets are irregular (:data:`_NOISE_T`): on an evenly spaced line a quantised
@@ -125,10 +128,10 @@ class FullCheck:
         error is then linear along the line and a regular fourth difference reads 0 where
         the noise is 1e-16. Three windows of five points give three readings per output
         (a scalar loss has only the one output); the largest is kept."""
-        u = {k: self.rng.uniform(-1, 1, x.shape) * np.abs(x)
+        u = {k: self.rng.uniform(-1, 1, x.shape) * ev.scale[k]
              for k, x in enumerate(ev.inputs) if x.dtype.kind == "f"}
         try:
-            f = [ev.f0] + [ev.call({k: ev.inputs[k] + (t * 2.0 ** -20) * uu
+            f = [ev.f0] + [ev.call({k: ev.inputs[k] + (t * _NOISE_STEP) * uu
                                     for k, uu in u.items()}) for t in _NOISE_T[1:]]
         except UserCodeError:
             return
@@ -237,6 +240,37 @@ class FullCheck:
                              "not all together (e.g. every tied maximum given the whole "
                              "gradient)")
 
+    def _kinks_jointly_real(self, ev, k, res, g, tol, floor):
+        """:meth:`_kinks_jointly` by real differences (forward not complex-safe): the kink
+        entries moved together by +-h, at three step lengths; sum(g) must lie within the
+        per-output hull of the one-sided slopes at one of them (a step may cross another
+        kink). Catches ``mask = (x == max)`` giving every tied entry the whole gradient."""
+        if len(res.kinks) < 2:
+            return
+        idx = [int(np.ravel_multi_index(e.index, res.shape)) if res.shape else 0
+               for e in res.kinks]
+        u = np.zeros(g.size)
+        u[idx] = 1.0
+        s = float(g[idx].sum())
+        p = None
+        try:
+            for grow in (1.0, 1 / 16, 1 / 256):
+                p = M.real_direction(ev, {k: u}, grow)
+                lo = min(p.left, p.right, p.hull_lo)
+                hi = max(p.left, p.right, p.hull_hi)
+                slack = p.noise + self.ulps * M.EPS * p.A + floor * len(idx)
+                if lo - slack <= s <= hi + slack:
+                    return
+        except UserCodeError:
+            return
+        near = lo if abs(s - lo) < abs(s - hi) else hi
+        res.wrong.append(Entry(res.name, ("kink entries jointly",), s, near, abs(s - near),
+                               slack, "wrong", "one-sided differences moving all kink entries",
+                               left=p.left, right=p.right))
+        res.notes.append("each kink entry lies between its own one-sided derivatives, but "
+                         "not all together (e.g. every tied maximum given the whole "
+                         "gradient)")
+
     def _examine(self, ev, cands, g0, numeric, tols, floor, results, reach):
         if not cands:
             return
@@ -264,12 +298,16 @@ class FullCheck:
         out_spread = float(np.std(ev.f0)) if ev.f0.size > 1 else 0.0
         scale = {kk: max(f / (self.ulps * M.EPS), out_spread / spread(ev.inputs[kk]))
                  for kk, f in floor.items()}
+        # centring an input of size 1e3 and spread 1 costs 3 digits (x - mean x)
+        cond = {kk: self.ulps * M.EPS * maxabs(ev.inputs[kk]) / spread(ev.inputs[kk])
+                for kk in floor}
         for n, (k, i) in enumerate(todo):
             verdicts.update(J.examine(ev, self.layer, [(k, i, float(g0[k][i]),
                                                         float(numeric[k][i]))],
                                       self.rng, self.ulps, self.progress, checked=list(g0),
                                       scale=scale,
-                                      reach=self.ulps * M.EPS * float(reach[k][i])))
+                                      reach=self.ulps * M.EPS * float(reach[k][i]),
+                                      cond=cond[k]))
             if verdicts[(k, i)][0] == "wrong" and n < len(todo) - 1:
                 break
         done = [(np.log10(max(relof[c], 1e-300)), verdicts[c][0]) for c in verdicts]

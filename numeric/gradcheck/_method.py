@@ -41,16 +41,23 @@ __all__ = ["EPS", "Evaluator", "Probe", "complex_sweep", "complex_direction",
 
 EPS = float(np.finfo(np.float64).eps)
 H_COMPLEX = 1e-20
-_H_REAL = 2.0 ** -16  # ~ eps^(1/3), relative to max(mean |x|, |x_i|)
+_H_REAL = 2.0 ** -16  # ~ eps^(1/3), relative to the input's scale (:func:`_scale`)
 _J_MAX = 2_000_000  # keep the complex-step columns (as a matrix) up to this many numbers
 _NOISE_ULPS = 16.0  # default rounding noise of one forward value, in ulps of |f_j|
 
 
 def _scale(x) -> float:
+    """The scale an input varies on, for step lengths: its spread (standard deviation),
+    but at least 2^-20 of its mean size (``1e8 + randn`` is stepped by ~1e-3, not by 1e3,
+    so steps stay inside the gaps between its entries: the argmax of a pooling window);
+    its mean size when it has no spread (a constant or a single entry); else 1."""
     if x.dtype.kind != "f" or x.size == 0:
         return 1.0
-    s = float(np.mean(np.abs(x)))
-    return s if s > 0 else 1.0
+    size = float(np.mean(np.abs(x)))
+    sd = float(np.std(x)) if x.size > 1 else 0.0
+    if sd > 0:
+        return max(sd, size * 2.0 ** -20)
+    return size if size > 0 else 1.0
 
 
 class Evaluator:
@@ -190,6 +197,11 @@ class Probe:
     h: float = 0.0     # the step
     moved: bool = True  # some output changed at all (else the probe says nothing)
     mask: object = None  # which outputs changed
+    # per-output hull of the one-sided slopes at h/2, summed: sum_j min(l_j, r_j) and
+    # sum_j max(l_j, r_j). At ties shared by overlapping windows each output's share of a
+    # subgradient lies between its own one-sided values, the total between these
+    hull_lo: float = float("nan")
+    hull_hi: float = float("nan")
 
 
 def _rounding(ev, moved, h):
@@ -222,16 +234,19 @@ def _probe(ev, h, f_of, third=False):
         c3 = (v @ (fp3 - fm3)) / (h / 2)
         central = (4 * c3 - c2) / 3
         error = max(abs(c3 - c2), abs(c2 - c1) / 4) + 6 * noise1
+    lj, rj = v * (f0 - fm2) / (h / 2), v * (fp2 - f0) / (h / 2)
     return Probe(left=float(l2), right=float(r2), central=float(central), error=float(error),
                  noise=float(2 * noise1), A=float(ev.absv @ np.abs(fp1 - fm1)) / (2 * h),
                  F=float(scale), kink=bool(kink), h=float(h), moved=bool(moved.any()),
-                 mask=moved)
+                 mask=moved, hull_lo=float(np.minimum(lj, rj).sum()),
+                 hull_hi=float(np.maximum(lj, rj).sum()))
 
 
 def _entry_step(ev, k, i, grow):
     x = ev.inputs[k]
     xi = float(x.reshape(-1)[i])
-    return xi, (xi + grow * _H_REAL * max(ev.scale[k], abs(xi))) - xi  # exactly representable
+    h = grow * _H_REAL * max(ev.scale[k], abs(xi) * 2.0 ** -20)
+    return xi, (xi + h) - xi  # exactly representable
 
 
 def real_probe(ev: Evaluator, k: int, i: int, grow: float = 1.0) -> Probe:
@@ -276,17 +291,18 @@ def one_sided(ev: Evaluator, k: int, i: int) -> Probe:
 
 
 def resolve(ev: Evaluator, k: int, i: int, p: Probe) -> Probe:
-    """Grow the step while that shrinks the error bound (tiny derivatives that rounding
-    hides at the default step). Stops at a kink, a non-finite value or when the bound
-    grows again; at most 4 more probes, steps 16x apart."""
+    """Grow the step to shrink the error bound (tiny derivatives that rounding hides at
+    the default step; a forward that rounds its outputs to float32). Keeps the probe with
+    the smallest bound; stops at a kink, a non-finite value or a bound below 1% of the
+    value. At most 4 more probes, steps 16x apart: one bound that grew is no reason to
+    stop (a bound is an estimate, and the first one may be the lucky one)."""
     best = p
     for j in range(1, 5):
         q = real_probe(ev, k, i, grow=16.0 ** j)
         if q.kink or not (np.isfinite(q.central) and np.isfinite(q.error)):
             break
-        if q.error >= best.error:
-            break
-        best = q
+        if q.error < best.error:
+            best = q
         if q.error < 0.01 * abs(q.central):
             break
     return best
