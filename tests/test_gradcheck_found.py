@@ -262,3 +262,99 @@ def test_centring_a_large_offset_costs_digits_not_a_verdict(seed, alt):
     report = check_layer(*_course_bn(alt), inputs)
     assert report.ok, str(report)
     assert not check_layer(*_course_bn(alt, 1 + 1e-6), inputs).ok
+
+
+# Coursera "Convolutional Model: step by step": a loop max pool that writes into np.zeros
+# (the complex step is not usable: real differences judge every entry)
+def _loop_pool(A, f=2, stride=2):
+    m, H, W, C = A.shape
+    oh, ow = 1 + (H - f) // stride, 1 + (W - f) // stride
+    out = np.zeros((m, oh, ow, C))
+    for i in range(m):
+        for h in range(oh):
+            for w in range(ow):
+                for c in range(C):
+                    out[i, h, w, c] = np.max(A[i, h * stride:h * stride + f,
+                                               w * stride:w * stride + f, c])
+    return out
+
+
+def _loop_pool_back(dA, A, f=2, stride=2, every_tie=False):
+    dx = np.zeros(A.shape)
+    m, oh, ow, C = dA.shape
+    for i in range(m):
+        for h in range(oh):
+            for w in range(ow):
+                for c in range(C):
+                    win = A[i, h * stride:h * stride + f, w * stride:w * stride + f, c]
+                    if every_tie:  # create_mask_from_window: mask = (x == np.max(x))
+                        mask = win == np.max(win)
+                    else:           # the first maximum (cuDNN/Caffe rule)
+                        mask = np.zeros(win.shape, dtype=bool)
+                        mask[np.unravel_index(np.argmax(win), win.shape)] = True
+                    dx[i, h * stride:h * stride + f, w * stride:w * stride + f, c] += \
+                        mask * dA[i, h, w, c]
+    return (dx,)
+
+
+def _pool_layer(stride=2, every_tie=False):
+    return (lambda A: _loop_pool(A, 2, stride),
+            lambda g, A: _loop_pool_back(g, A, 2, stride, every_tie))
+
+
+def _near_tie(seed, gap=6e-6):
+    x = np.random.default_rng(seed).standard_normal((1, 4, 4, 1))
+    x[0, 1, 1, 0] = x[0, 0, 0, 0] + 1.0 if x[0, 0, 0, 0] > 0 else 1.0
+    x[0, 0, 0, 0] = x[0, 1, 1, 0] - gap  # a runner-up just below the window's maximum
+    return x
+
+
+POOL_RIGHT = [
+    # (id, stride, x): every one once a false alarm on the real-difference path
+    ("1e8 + randn (steps of 1e3 crossed every argmax)", 2,
+     1e8 + np.random.default_rng(0).standard_normal((1, 4, 4, 1))),
+    ("1e8 + randn, seed 3", 2, 1e8 + np.random.default_rng(3).standard_normal((1, 4, 4, 1))),
+    ("runner-up 6e-6 below a max, stride 2", 2, _near_tie(2)),
+    ("runner-up 6e-6 below a max, stride 1", 1, _near_tie(5)),
+    ("integer ties, stride 1 (overlapping windows)", 1,
+     np.random.default_rng(0).integers(0, 3, (1, 5, 5, 1)).astype(float)),
+    ("integer ties, stride 2", 2,
+     np.random.default_rng(1).integers(0, 3, (1, 4, 4, 1)).astype(float)),
+]
+
+
+@pytest.mark.parametrize("stride, x", [r[1:] for r in POOL_RIGHT], ids=[r[0] for r in POOL_RIGHT])
+def test_real_difference_pooling_verdicts(stride, x):
+    report = check_layer(*_pool_layer(stride), (x,))
+    assert report.ok, str(report)
+    assert "real differences" in str(report)
+
+
+TIES = [np.random.default_rng(s).integers(0, 3, (1, 4, 4, 1)).astype(float) for s in range(4)]
+
+
+@pytest.mark.parametrize("x", TIES)
+def test_every_tie_given_the_whole_gradient_is_caught_by_real_differences(x):
+    """Coursera's create_mask_from_window (x == max): each tied entry alone lies between its
+    one-sided slopes; moved together they carry one gradient, not three."""
+    if not any((w == w.max()).sum() > 1 for w in
+               [x[0, h:h + 2, v:v + 2, 0] for h in (0, 2) for v in (0, 2)]):
+        pytest.skip("no tie at this seed")
+    report = check_layer(*_pool_layer(2, every_tie=True), (x,))
+    assert not report.ok and "not all together" in str(report), str(report)
+
+
+def test_a_float32_forward_is_resolved_by_longer_steps():
+    """float32 inside (x ~ 1e3, outputs quantised at 2e-4): the bias gradient needs steps of
+    ~1e-2; one estimate that grew on the way no longer stops the growth."""
+    r = np.random.default_rng(3)
+    inputs = (r.standard_normal((3, 5)) * 1e3, r.standard_normal((5, 4)), r.standard_normal(4))
+
+    def f(x, W, b):
+        return (x.astype(np.float32) @ W.astype(np.float32)
+                + b.astype(np.float32)).astype(np.float64)
+
+    report = check_layer(f, lambda g, x, W, b: (g @ W.T, x.T @ g, g.sum(0)), inputs)
+    assert report.ok and "low precision" in str(report), str(report)
+    report = check_layer(f, lambda g, x, W, b: (g @ W.T, x.T @ g, 1.05 * g.sum(0)), inputs)
+    assert not report.ok, str(report)
