@@ -358,3 +358,31 @@ def test_a_float32_forward_is_resolved_by_longer_steps():
     assert report.ok and "low precision" in str(report), str(report)
     report = check_layer(f, lambda g, x, W, b: (g @ W.T, x.T @ g, 1.05 * g.sum(0)), inputs)
     assert not report.ok, str(report)
+
+
+def _softmax_rows(x):
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_jacobian_back(g, x, drop_outer=False):
+    """numpy-ml's Softmax._bwd: dX_i = (diagflat(y_i) - y_i y_i^T) g_i, row by row."""
+    y = _softmax_rows(x)
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        J = np.diagflat(y[i]) - (0 if drop_outer else np.outer(y[i], y[i]))
+        out[i] = J @ g[i]
+    return (out,)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_term_lost_where_a_probability_rounds_to_1(seed):
+    """Logits ~1e3: p rounds to 1, diagflat(y) - y y^T has p - p^2 = 0 exactly where the
+    truth is ~1e-161; the entry keeps one term of two. Below the rounding of the outputs
+    it moves (p = 1): inaccurate, not a formula error. Dropping y y^T is caught."""
+    x = np.random.default_rng(seed).standard_normal((2, 5)) * 1e3
+    report = check_layer(_softmax_rows, _softmax_jacobian_back, (x,))
+    assert report.ok, str(report)
+    x = np.random.default_rng(seed).standard_normal((2, 5))
+    assert not check_layer(_softmax_rows, lambda g, x: _softmax_jacobian_back(g, x, True),
+                           (x,)).ok

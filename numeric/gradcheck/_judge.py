@@ -178,6 +178,20 @@ def examine(ev, layer, items, rng, ulps, progress, checked=None, scale=None, rea
                            f"({d0:.2g}) is below the rounding of the outputs it moves "
                            f"({reach:.2g}); e.g. 1 - s of a saturated unit rounded to 0")
                 break
+            if d0 != 0 and max(abs(d0), abs(g0 - d0)) <= min(
+                    reach, ulps * M.EPS * (scale or {}).get(k, 0.0)) and \
+                    any(d != d0 for _, d in pairs) and all(d != 0 for _, d in pairs) and \
+                    all(abs(g / d - g0 / d0) <= 1e-3 * abs(g0 / d0 - 1) for g, d in pairs):
+                # the same, with a term of the entry lost rather than all of it: the entry
+                # (p(1 - p) ~ 1e-161 with p rounded to 1) is below the rounding of the
+                # output-sized quantities it moves, so is any term of it. And below ulps of
+                # the layer's slopes (the outputs' spread over the input's): outputs of
+                # 1e16 that move by O(1) excuse no lost O(1) term
+                verdict = ("inaccurate", f"every digit of a term lost: the true value "
+                           f"({d0:.2g}) and the discrepancy are below the rounding of the "
+                           f"outputs the entry moves ({reach:.2g}); e.g. p (1 - p) with p "
+                           "rounded to 1")
+                break
             if all(abs(r - r0) <= 1e-3 * abs(r0) for r in R):
                 verdict = ("wrong", f"a steady discrepancy ({'relative ' if d0 else ''}"
                            f"{r0:.3g}) under input perturbations up to {level:.2g} relative: "
