@@ -28,6 +28,7 @@ import warnings
 
 import numpy as np
 
+from numeric.gradcheck import _holo
 from numeric.gradcheck._holo import step_view
 
 __all__ = ["Layer", "Progress", "UserCodeError", "ComplexUnsafe"]
@@ -78,6 +79,9 @@ class Layer:
         self.shapes = None      # shapes of the outputs
         self.mutated = set()    # names of inputs forward/backward changed in place
         self.mutated_grad = False
+        # complex calls through StepArray (None: not known yet; False: forward calls none
+        # of NumPy's non-holomorphic functions, plain complex arrays are faster)
+        self.holomorphic = None
 
     # ------------------------------------------------------------ forward
     def _call_forward(self, args, check=False, step=False):
@@ -127,7 +131,12 @@ class Layer:
         with warnings.catch_warnings():
             warnings.simplefilter("error", np.exceptions.ComplexWarning)
             try:
-                out = self._flatten(self._call_forward(args, step=True))
+                if self.holomorphic is None:  # first call: does the subclass matter?
+                    before = _holo.hits()
+                    out = self._flatten(self._call_forward(args, step=True))
+                    self.holomorphic = _holo.hits() > before
+                else:
+                    out = self._flatten(self._call_forward(args, step=self.holomorphic))
             except UserCodeError as exc:
                 raise ComplexUnsafe(str(exc).replace("forward(*inputs) raised",
                                                      "forward raised")) from None

@@ -333,43 +333,48 @@ class FullCheck:
     def _flat_zeros(self, ev, order, g0, numeric, most=_FLAT_MAX):
         """Exact zeros of ``backward`` where ``forward`` is flat: {(k, i): verdict}.
 
-        Moving the entry by up to half its size (``+-1/2, 1/16, 2^-10`` of ``|x_i|``, or of
-        ``mean |x|`` at 0) leaves every output bitwise unchanged, where the complex step
-        says a correctly rounded forward would move by more than 4 ulps: the computed
-        forward is constant there, its true derivative (the complex step's, ``1e-25`` for the label of a
-        softmax whose ``p`` rounds to 1) lies below its own rounding, and 0 is the exact
-        derivative of what forward computes. Inaccurate, not wrong: a zeroed gradient at an
-        entry the forward responds to (``x + 1e16`` moves by 2 when x moves by 1) stays
-        wrong. At most ``most`` entries, 7 forward calls each."""
-        out = {}
+        Moving the entry by up to half its size (``+-2^-10, 1/16, 1/2`` of ``|x_i|``, or
+        of the input's scale at 0) leaves every output bitwise unchanged, where the complex
+        step says a correctly rounded forward would move by more than 4 ulps: the computed
+        forward is constant there, its true derivative (the complex step's, ``1e-25`` for
+        the label of a softmax whose ``p`` rounds to 1) lies below its own rounding, and 0
+        is the exact derivative of what forward computes. Inaccurate, not wrong: a zeroed
+        gradient at an entry the forward responds to (``x + 1e16`` moves by 2 when x moves
+        by 1) stays wrong. At most ``most`` entries, and none after two whose forward
+        moved at the first step (a zeroing bug: the rest are alike)."""
+        out, moved = {}, 0
         for k, i in [c for c in order if g0[c[0]][c[1]] == 0 and numeric[c[0]][c[1]] != 0
                      ][:most]:
+            if moved >= 2:
+                break
             x = ev.inputs[k]
             xr = x.copy()
             flat = xr.reshape(-1)
             xi = float(flat[i])
             size = abs(xi) if xi != 0 else ev.scale[k]
             try:
-                # the move a correctly rounded forward would show: more than a few ulps of
-                # some output (x + 1e16 moved by 0.5 need not move: ulp 2)
-                e = np.zeros(x.size)
-                e[i] = 1.0
-                c = M.complex_direction_outputs(ev, {k: e})
-                seen = ev.v != 0
-                move = np.abs(c[seen] / ev.v[seen]) * 0.5 * size
-                if not np.any(move > 4 * np.spacing(np.abs(ev.f0[seen]))):
-                    continue
-                for s in (2.0 ** -10, -2.0 ** -10, 1 / 16, -1 / 16, 0.5, -0.5):
+                steps = (2.0 ** -10, -2.0 ** -10, 1 / 16, -1 / 16, 0.5, -0.5)
+                for n, s in enumerate(steps):
                     flat[i] = xi + s * size
                     if flat[i] == xi or np.any(ev.call({k: xr}) != ev.f0):
+                        moved += n == 0
                         break
                 else:
-                    d = float(numeric[k][i])
-                    out[(k, i)] = ("inaccurate", f"every digit lost: forward itself does not "
-                                   f"move when this entry moves by up to half its size "
-                                   f"(outputs bitwise equal), so the true value ({d:.2g}) is "
-                                   "below forward's own rounding and 0 is the derivative of "
-                                   "what forward computes (e.g. p - 1 with p rounded to 1)")
+                    # the move a correctly rounded forward would show: more than a few
+                    # ulps of some output (x + 1e16 moved by 0.5 need not move: ulp 2)
+                    e = np.zeros(x.size)
+                    e[i] = 1.0
+                    c = M.complex_direction_outputs(ev, {k: e})
+                    seen = ev.v != 0
+                    move = np.abs(c[seen] / ev.v[seen]) * 0.5 * size
+                    if np.any(move > 4 * np.spacing(np.abs(ev.f0[seen]))):
+                        d = float(numeric[k][i])
+                        out[(k, i)] = ("inaccurate", f"every digit lost: forward itself does "
+                                       f"not move when this entry moves by up to half its "
+                                       f"size (outputs bitwise equal), so the true value "
+                                       f"({d:.2g}) is below forward's own rounding and 0 is "
+                                       "the derivative of what forward computes (e.g. p - 1 "
+                                       "with p rounded to 1)")
             except (UserCodeError, ComplexUnsafe):
                 continue
         return out

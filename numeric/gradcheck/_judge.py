@@ -150,7 +150,7 @@ def examine(ev, layer, items, rng, ulps, progress, checked=None, scale=None, rea
             pairs = [_at(ev, layer, u, level * t, k, i) for t in S]
             if any(g is None for g, _ in pairs):
                 continue
-            if all(g == g0 and d == d0 for g, d in pairs):
+            if not _moves(ev, u, level):
                 continue  # moves below half an ulp: nothing was perturbed, nothing learnt
             last = pairs
             if any(abs(d - d0) > stable for _, d in pairs):
@@ -229,6 +229,12 @@ def _noise_or_wrong(g0, d0, pairs):
                     "larger terms); the analytic value lies within it")
     return ("wrong", "no perturbation keeps the numeric value within 50%: not a rounding "
             "effect")
+
+
+def _moves(ev, u, t):
+    """Whether ``x (1 + t u)`` differs from ``x`` anywhere (steps below half an ulp do not)."""
+    return any(np.any(x * (1 + t * uu) + (x == 0) * t * ev.scale[j] * uu != x)
+               for j, (x, uu) in enumerate(zip(ev.inputs, u)) if uu is not None)
 
 
 def _at(ev, layer, u, t, k, i):
