@@ -386,3 +386,82 @@ def test_a_term_lost_where_a_probability_rounds_to_1(seed):
     x = np.random.default_rng(seed).standard_normal((2, 5))
     assert not check_layer(_softmax_rows, lambda g, x: _softmax_jacobian_back(g, x, True),
                            (x,)).ok
+
+
+# ---------------------------------------------------------------- fresh eyes, round 2
+def _modulus(x):  # complex by design: |x0 + i x1|
+    return np.abs(x[0] + 1j * x[1])
+
+
+def _modulus_back(g, x, swap=False):
+    r = np.abs(x[0] + 1j * x[1])
+    d = np.stack([x[0] / r, x[1] / r]) * g
+    return (d[::-1] if swap else d,)
+
+
+def _norm_layer(x):  # norm of a complex-valued vector built on purpose
+    return np.array(np.linalg.norm(x[0] + 1j * x[1]))
+
+
+def _norm_layer_back(g, x, zero=False):
+    n = np.linalg.norm(x[0] + 1j * x[1])
+    return (np.zeros_like(x) if zero else g * x / n,)
+
+
+XC = np.random.default_rng(3).standard_normal((2, 5))
+DESIGN = [
+    ("|x0 + i x1|", _modulus, _modulus_back, lambda g, x: _modulus_back(g, x, True)),
+    ("|x0 + i x1|, zero backward", _modulus, _modulus_back,
+     lambda g, x: (np.zeros_like(x),)),
+    ("norm(x0 + i x1)", _norm_layer, _norm_layer_back,
+     lambda g, x: _norm_layer_back(g, x, True)),
+]
+
+
+@pytest.mark.parametrize("forward, right, buggy", [r[1:] for r in DESIGN],
+                         ids=[r[0] for r in DESIGN])
+def test_complex_by_design_keeps_numpys_modulus(forward, right, buggy):
+    """The holomorphic |z| is for data complex by the step alone: on x0 + i x1 it made
+    every entry a 'kink' with one-sided derivatives of 1e19, and any backward passed."""
+    assert check_layer(forward, right, (XC,)).ok
+    report = check_layer(forward, buggy, (XC,))
+    assert not report.ok and report.counts["kink"] == 0, str(report)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_factor_2_where_1_minus_s_keeps_15_ulps_is_wrong(seed):
+    """sigmoid at z ~ 34: 1 - s is ~15 ulps of 1, so the backward's values move in steps of
+    one ulp; a factor 2 is many of them away, though far below 32 ulps of the output s.
+    (At z ~ 36, 1 - s is one or two ulps and a factor 2 is within the rounding.)"""
+    def sig(z):
+        return 1 / (1 + np.exp(-z))
+
+    z = 34.0 + 0.3 * np.random.default_rng(seed).standard_normal(6)
+    report = check_layer(sig, lambda g, z: (2 * g * sig(z) * (1 - sig(z)),), (z,))
+    assert not report.ok, str(report)
+    assert check_layer(sig, lambda g, z: (g * sig(z) * sig(-z),), (z,)).ok
+
+
+@pytest.mark.parametrize("gap", [1e-6, 1e-7])
+def test_a_runner_up_just_below_a_maximum_is_resolved_by_shorter_steps(gap):
+    """Steps down to 1/65536 of the default when one-sided slopes differ but converge
+    (a near kink crossed in part). At gaps of 1e-8 and below the forward-noise line crosses
+    the tie and inflates the noise: unresolved there (docs/gradcheck.md, known limits)."""
+    x = np.random.default_rng(4).standard_normal((1, 4, 4, 1))
+    x[0, 1, 1, 0] = x[0, 0, 0, 0] + 1.0 if x[0, 0, 0, 0] > 0 else 1.0
+    x[0, 0, 0, 0] = x[0, 1, 1, 0] - gap
+    assert check_layer(*_pool_layer(2), (x,)).ok
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_flat_forward_on_the_real_difference_path_resolves_only_what_it_can(seed):
+    """x + 1e16 (not complex-safe): the outputs do not move for steps below their ulp of
+    2, which bounds the derivative by ~3, not by 0: a zero backward is unresolved, never
+    verified. A pooled entry below its window's maximum at 1e8 + randn is flat up to the
+    gap with a bound of 1e-6: verified."""
+    x = np.random.default_rng(seed).standard_normal((3, 4))
+    report = check_layer(lambda x: np.asarray(x, dtype=float) + 1e16,
+                         lambda g, x: (np.zeros_like(x),), (x,))
+    assert not report.ok and report.counts["verified"] == 0, str(report)
+    x = 1e8 + np.random.default_rng(seed).standard_normal((1, 4, 4, 1))
+    assert check_layer(*_pool_layer(2), (x,)).ok

@@ -22,7 +22,9 @@ function              NumPy on complex                here (holomorphic, = real 
 ``conj``              ``re - i im``                   ``z`` (real data: the identity)
 ====================  ==============================  ================================
 
-Code that leaves the subclass (``np.asarray``, a new ``np.zeros`` filled in place) gets
+Only data that is complex by the step alone (``|Im z| <= 1e-8 max |Re z|``, or 1e-15) is
+treated so; data complex by design (``x[0] + 1j * x[1]``) keeps NumPy's functions. Code
+that leaves the subclass (``np.asarray``, a new ``np.zeros`` filled in place) gets
 NumPy's own functions; the checker's validation against real differences then catches
 the dropped path, as before.
 
@@ -61,6 +63,18 @@ def _is_complex(a):
     return np.iscomplexobj(a)
 
 
+def _stepped(z):
+    """Complex only by the step: ``|Im z| <= 1e-8 max |Re z|``, or ``<= 1e-15`` (the
+    complex step's ``h`` is 1e-20; an all-zero real part is a kink at 0). Data that is complex by design (``x[0] + 1j * x[1]``, a complex-valued
+    layer) keeps NumPy's own ``|z|``: the holomorphic extension of ``|x|`` is no
+    derivative of a modulus."""
+    z = np.asarray(z)
+    if z.size == 0:
+        return True
+    im = float(np.max(np.abs(z.imag)))
+    return im <= 1e-8 * float(np.max(np.abs(z.real))) or im <= 1e-15
+
+
 def _abs(z):
     _HITS[0] += 1
     s = np.sign(z.real)
@@ -70,7 +84,7 @@ def _abs(z):
 
 def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
     a = np.asarray(_plain(a))
-    if kw or out is not None or dtype is not None or not _is_complex(a):
+    if kw or out is not None or dtype is not None or not _is_complex(a) or not _stepped(a):
         return np.var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
     _HITS[0] += 1
     n = a.size if axis is None else int(np.prod([a.shape[i] for i in np.atleast_1d(axis)]))
@@ -80,7 +94,7 @@ def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
 
 def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
     a = np.asarray(_plain(a))
-    if kw or out is not None or dtype is not None or not _is_complex(a):
+    if kw or out is not None or dtype is not None or not _is_complex(a) or not _stepped(a):
         return np.std(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
     return np.sqrt(_var(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
@@ -88,7 +102,7 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
 def _norm(x, ord=None, axis=None, keepdims=False):
     x = np.asarray(_plain(x))
     vector = axis is None and x.ndim == 1 or isinstance(axis, (int, np.integer))
-    if _is_complex(x) and (ord is None and (axis is None or vector)
+    if _is_complex(x) and _stepped(x) and (ord is None and (axis is None or vector)
                            or ord == 2 and vector or ord == "fro"):
         _HITS[0] += 1
         return np.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
@@ -97,6 +111,8 @@ def _norm(x, ord=None, axis=None, keepdims=False):
 
 def _vdot(a, b):
     a, b = np.asarray(_plain(a)), np.asarray(_plain(b))
+    if not (_stepped(a) and _stepped(b)):
+        return np.vdot(a, b)
     _HITS[0] += 1
     return (a.reshape(-1) * b.reshape(-1)).sum()
 
@@ -113,7 +129,8 @@ class StepArray(np.ndarray):
         out = kwargs.get("out")
         if out is not None:
             kwargs["out"] = tuple(_plain(o) for o in out)
-        elif method == "__call__" and len(args) == 1 and not kwargs and _is_complex(args[0]):
+        elif method == "__call__" and len(args) == 1 and not kwargs and \
+                _is_complex(args[0]) and _stepped(args[0]):
             z = np.asarray(args[0])
             if ufunc is np.absolute:
                 return _wrap(_abs(z))
@@ -146,6 +163,8 @@ class StepArray(np.ndarray):
         return _wrap(_std(self, *args, **kwargs))
 
     def conj(self):
+        if not _stepped(self):
+            return _wrap(np.conj(self.view(np.ndarray)))
         _HITS[0] += 1
         return _wrap(np.array(self.view(np.ndarray)))
 

@@ -202,11 +202,34 @@ def examine(ev, layer, items, rng, ulps, progress, checked=None, scale=None, rea
             if any(g is None for g, _ in extra) or any(abs(d - d0) > stable for _, d in extra):
                 continue
             S = np.concatenate([S, more])
-            R = np.array(R + [_rel(g, d, dref) for g, d in extra])
-            cells = len({g for g, _ in pairs + extra} | {g0})
+            everything = pairs + extra
+            # relative discrepancies wherever the numeric value kept its sign and 10% of its
+            # size along the whole line (a large discrepancy is no reason to go absolute:
+            # there the smooth truth, e^z of a saturated sigmoid, is far from a line)
+            D = np.array([d for _, d in everything])
+            dref = d0 if d0 != 0 and np.all(np.sign(D) == np.sign(d0)) and \
+                np.all(np.abs(D) >= 0.1 * abs(d0)) else 0.0
+            r0 = _rel(g0, d0, dref)
+            R = np.array([_rel(g, d, dref) for g, d in everything])
+            unit = abs(d0) if dref else 1.0
+            values = np.unique([g for g, _ in everything] + [g0])
+            cells = len(values)
+            excuse = max(reach / abs(d0), cond) if dref else reach
+            if 1 < cells < 8:
+                # few float cells: a rounding bias is at most one of them (1 - s at z = 34
+                # moves in steps of an ulp of 1; a factor 2 on 2e-15 is many steps away)
+                excuse = min(excuse, float(np.min(np.diff(values))) / unit)
+            # ... but never below the numeric value's own jitter on lines so short that a
+            # smooth truth is straight: a noisy truth is no exact reference. Jitter = the
+            # differences of neighbours (in s) of the residuals about a cubic
+            Sall, Dall = np.concatenate([[0.0], S]), np.concatenate([[d0], D])
+            resid = Dall - np.polyval(np.polyfit(Sall, Dall, 3), Sall)
+            jumps = np.diff(resid[np.argsort(Sall)])
+            rough = float(np.median(np.abs(jumps))) / (0.6745 * np.sqrt(2))
+            if level <= 2.0 ** -36:  # (longer lines: curvature, not jitter)
+                excuse = max(excuse, 4 * rough / unit)
             verdict = _rounding_test(S, R, r0, d0, dref, level, cells,
-                                     (scale or {}).get(k, float("inf")),
-                                     max(reach / abs(d0), cond) if dref else reach)
+                                     (scale or {}).get(k, float("inf")), excuse)
             break
         if verdict is None:
             verdict = _noise_or_wrong(g0, d0, last)
@@ -306,6 +329,31 @@ def _rounding_test(S, R, r0, d0, dref, delta, cells=_POINTS, scale=float("inf"),
             "it jumps and averages to zero under tiny input perturbations")
 
 
+def _flat_below_kink(ev, k, i):
+    """The longest step ``h`` (default step times 1, 16, ..., 65536) at which moving entry
+    ``i`` either way leaves every output bitwise unchanged, provided every longer step
+    moves forward on one side only (a pooled entry below its window's maximum: raising
+    it past the maximum moves the output, lowering it never does). ``None`` otherwise: a
+    zeroed ``x + 1e16`` moves both ways once the step passes its ulp of 2. Two forward
+    calls a step."""
+    x = ev.inputs[k]
+    xr = x.copy()
+    flat = xr.reshape(-1)
+    h_flat = None
+    for j in range(5):
+        xi, h = M._entry_step(ev, k, i, 16.0 ** j)
+        sides = []
+        for sgn in (1.0, -1.0):
+            flat[i] = xi + sgn * h
+            sides.append(bool(np.any(ev.call({k: xr}) != ev.f0)))
+            flat[i] = xi
+        if not any(sides):
+            h_flat = h
+        elif all(sides):
+            return None
+    return h_flat
+
+
 def quick_real(ev, k, progress, name):
     """One-sided slopes at every entry of input ``k`` (2 calls each): the first look, and
     the scale of the input's gradient. Entries where forward raises are ``None``."""
@@ -331,12 +379,14 @@ def judge_real(res, ev, k, g, ulps, floor, coarse, quick):
     x = ev.inputs[k]
     numeric = np.full(x.size, np.nan)
     tols = np.full(x.size, np.nan)
+    gscale = float(np.max(np.abs(g), initial=0.0))  # the analytic gradient's own scale
     for i in range(x.size):
         q = quick[i]
         try:
             if isinstance(q, str):
                 raise UserCodeError(q)
-            _judge_real_entry(res, ev, k, i, float(g[i]), ulps, floor, coarse, q, numeric, tols)
+            _judge_real_entry(res, ev, k, i, float(g[i]), ulps, floor, coarse, q, numeric, tols,
+                              gscale)
         except UserCodeError as exc:
             res.unresolved.append(Entry(res.name, _idx(x.shape, i), float(g[i]), float("nan"),
                                         float("nan"), float("nan"), "unresolved",
@@ -344,31 +394,30 @@ def judge_real(res, ev, k, g, ulps, floor, coarse, quick):
     return numeric, tols
 
 
-def _judge_real_entry(res, ev, k, i, gi, ulps, floor, coarse, q, numeric, tols):
+def _judge_real_entry(res, ev, k, i, gi, ulps, floor, coarse, q, numeric, tols, gscale):
     shape = ev.inputs[k].shape
     tol_q = q.error + ulps * M.EPS * q.A
     numeric[i], tols[i] = q.central, tol_q
     if tol_q < 0.01 * abs(q.central) and abs(gi - q.central) <= tol_q:
         return
     p = M.real_probe(ev, k, i)
-    if not p.kink and abs(p.right - p.left) > 4 * p.noise and p.error > 0.01 * abs(p.central):
-        # one-sided slopes apart, the gap shrinking with the step: a kink near x that the
-        # step crossed (a runner-up 6e-6 below a pooling window's maximum). Shorter steps
-        # stop crossing it; the probe with the smallest bound is kept
-        for grow in (1 / 16, 1 / 256, 1 / 4096):
+    if p.kink or (p.error > 0.01 * abs(p.central) and (abs(p.right - p.left) > 4 * p.noise
+                                                        or p.error > 8 * p.noise)):
+        # one-sided slopes apart, or the step and its half disagreeing beyond rounding: a
+        # kink at x, or one near x that a step crossed (a runner-up 1e-6 below a pooling
+        # window's maximum: the gap shrinks with the step). Shorter steps until one crosses
+        # nothing; a kink at x keeps its gap to the end
+        for grow in (1 / 16, 1 / 256, 1 / 4096, 1 / 65536):
             s = M.real_probe(ev, k, i, grow=grow)
+            gap = abs(s.right - s.left)
+            if not s.kink and gap <= 4 * s.noise and \
+                    s.error <= max(8 * s.noise, 0.01 * abs(s.central)):
+                p = s  # this step crosses no kink
+                break
+            if s.noise > 0.5 * gap and not s.error < p.error:
+                break  # noise floor reached with the gap still open
             if s.kink or s.error < p.error:
                 p = s
-            if s.kink or abs(s.right - s.left) <= 4 * s.noise:
-                break
-    if p.kink:  # shrink the step: a kink crossed by a long step is not a kink at x
-        for grow in (1 / 16, 1 / 256, 1 / 4096):
-            s = M.real_probe(ev, k, i, grow=grow)
-            if s.noise > 0.5 * abs(s.right - s.left):
-                break  # noise floor reached with the gap still open
-            p = s
-            if not s.kink:
-                break
     if p.kink:
         lo, hi = min(p.left, p.right, p.hull_lo), max(p.left, p.right, p.hull_hi)
         slack = p.noise + ulps * M.EPS * p.A + floor
@@ -385,12 +434,18 @@ def _judge_real_entry(res, ev, k, i, gi, ulps, floor, coarse, q, numeric, tols):
         p = M.resolve(ev, k, i, p)
     tol = p.error + ulps * M.EPS * p.A
     numeric[i], tols[i] = p.central, tol
-    if gi == 0 and not p.moved:
-        # no output changed at all, bitwise, at the longest step that crossed no kink (a
-        # pooled entry below its window's maximum, outputs ~1e8): 0 as far as forward can
-        # tell, and 0 computed. (A zeroed x + 1e16 moves its outputs once the step grows)
+    flat = p.h if gi == 0 and not p.moved else (_flat_below_kink(ev, k, i)
+                                                 if gi == 0 and p.central == 0 else None)
+    # no output changed at all, bitwise, at a step that crossed no kink (a pooled entry
+    # below its window's maximum, outputs ~1e8): a true derivative d would have moved some
+    # output by more than half its ulp unless |d| <= sum_j |v_j| ulp(f_j) / 2h. Verified 0
+    # when that bound is below 1e-5 of the input's gradient scale (x + 1e16, zeroed,
+    # stays flat for steps below its ulp of 2: a bound of ~3, not resolved)
+    bound = float(ev.absv @ np.spacing(np.abs(ev.f0))) / (2 * flat) if flat else np.inf
+    if bound <= 1e-5 * gscale:
         res.notes.append(f"entry {list(_idx(shape, i))}: forward does not change at all when "
-                         f"it moves by +-{p.h:.2g}; analytic 0")
+                         f"it moves by +-{flat:.2g} (so |derivative| <= {bound:.1g}); "
+                         "analytic 0")
         return
     if abs(gi - p.central) > tol + floor:
         res.wrong.append(Entry(res.name, _idx(shape, i), gi, p.central, abs(gi - p.central),

@@ -48,15 +48,16 @@ _NOISE_ULPS = 16.0  # default rounding noise of one forward value, in ulps of |f
 
 def _scale(x) -> float:
     """The scale an input varies on, for step lengths: its spread (standard deviation),
-    but at least 2^-20 of its mean size (``1e8 + randn`` is stepped by ~1e-3, not by 1e3,
-    so steps stay inside the gaps between its entries: the argmax of a pooling window);
-    its mean size when it has no spread (a constant or a single entry); else 1."""
+    but at least 2^-28 of its mean size, so that a step (2^-16 of this) is some 256 ulps
+    (``1e8 + randn`` is stepped by ~1e-5, not by 1e3, and ``1e8 + 1e-4 randn`` by ~6e-6:
+    steps stay inside the gaps between its entries, the argmax of a pooling window); its
+    mean size when it has no spread (a constant or a single entry); else 1."""
     if x.dtype.kind != "f" or x.size == 0:
         return 1.0
     size = float(np.mean(np.abs(x)))
     sd = float(np.std(x)) if x.size > 1 else 0.0
     if sd > 0:
-        return max(sd, size * 2.0 ** -20)
+        return max(sd, size * 2.0 ** -28)
     return size if size > 0 else 1.0
 
 
@@ -245,7 +246,7 @@ def _probe(ev, h, f_of, third=False):
 def _entry_step(ev, k, i, grow):
     x = ev.inputs[k]
     xi = float(x.reshape(-1)[i])
-    h = grow * _H_REAL * max(ev.scale[k], abs(xi) * 2.0 ** -20)
+    h = grow * _H_REAL * max(ev.scale[k], abs(xi) * 2.0 ** -28)
     return xi, (xi + h) - xi  # exactly representable
 
 
@@ -293,14 +294,16 @@ def one_sided(ev: Evaluator, k: int, i: int) -> Probe:
 def resolve(ev: Evaluator, k: int, i: int, p: Probe) -> Probe:
     """Grow the step to shrink the error bound (tiny derivatives that rounding hides at
     the default step; a forward that rounds its outputs to float32). Keeps the probe with
-    the smallest bound; stops at a kink, a non-finite value or a bound below 1% of the
-    value. At most 4 more probes, steps 16x apart: one bound that grew is no reason to
+    the smallest bound; stops at a kink (or a step that moved forward on one side only),
+    a non-finite value or a bound below 1% of the value. At most 4 more probes, steps 16x apart: one bound that grew is no reason to
     stop (a bound is an estimate, and the first one may be the lucky one)."""
     best = p
     for j in range(1, 5):
         q = real_probe(ev, k, i, grow=16.0 ** j)
         if q.kink or not (np.isfinite(q.central) and np.isfinite(q.error)):
             break
+        if (q.left == 0) != (q.right == 0):
+            break  # forward moved on one side only: the step reached a kink (a window's max)
         if q.error < best.error:
             best = q
         if q.error < 0.01 * abs(q.central):
