@@ -7,10 +7,12 @@ output), calls ``backward`` and compares each entry of the VJP ``J^T v`` with th
 derivative of ``v . forward`` in that entry, then gives each entry a verdict: verified,
 wrong, kink, inaccurate or unresolved (see ``docs/gradcheck.md``).
 
-The package, one step a module: ``_calls`` (the user's code, on copies), ``_method``
-(complex step and real differences), ``_judge`` (verdicts; the perturbation test that
-tells rounding from formula errors), ``_locate`` (random directions and group testing for
-large inputs), ``_diagnose`` (what a wrong gradient looks like), ``_report`` (the report),
+The package, one step a module: ``_calls`` (the user's code, on copies), ``_holo``
+(NumPy's ``var``, ``abs``, ``norm``... as holomorphic extensions for the complex step),
+``_method`` (complex step and real differences), ``_judge`` (per-entry verdicts),
+``_examine`` (the perturbation test that tells rounding from formula errors), ``_full``
+(the entry-by-entry check), ``_locate`` (random directions and group testing for large
+inputs), ``_diagnose`` (what a wrong gradient looks like), ``_report`` (the report),
 ``_check`` (the orchestration).
 
 >>> import numpy as np

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from numeric.gradcheck import _examine as X
 from numeric.gradcheck import _judge as J
 from numeric.gradcheck import _method as M
 from numeric.gradcheck._calls import ComplexUnsafe, UserCodeError
@@ -289,7 +290,7 @@ class FullCheck:
         # the most rounding-like first (the first formula error among them settles the
         # rest above it), and always the most discrepant one
         rest = [c for c in order if c not in verdicts]
-        todo = rest[:J._EXAMINE] + ([rest[-1]] if len(rest) > J._EXAMINE else [])
+        todo = rest[:X.EXAMINE] + ([rest[-1]] if len(rest) > X.EXAMINE else [])
         relof = dict(zip(cands, rel))
         # the layer's gradient scale per input, for entries whose true value is 0: its
         # largest gradients, or the outputs' spread over the input's spread (a typical
@@ -302,7 +303,7 @@ class FullCheck:
         cond = {kk: self.ulps * M.EPS * maxabs(ev.inputs[kk]) / spread(ev.inputs[kk])
                 for kk in floor}
         for n, (k, i) in enumerate(todo):
-            verdicts.update(J.examine(ev, self.layer, [(k, i, float(g0[k][i]),
+            verdicts.update(X.examine(ev, self.layer, [(k, i, float(g0[k][i]),
                                                         float(numeric[k][i]))],
                                       self.rng, self.ulps, self.progress, checked=list(g0),
                                       scale=scale,
