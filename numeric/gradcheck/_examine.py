@@ -44,11 +44,18 @@ def examine(ev, layer, items, rng, ulps, progress, checked=None, scale=None, rea
       formula error under rounding noise (wrong); otherwise rounding in ``backward``
       (inaccurate, with its digits).
 
-    (``r`` is the plain difference where the numeric value is 0.)
+    (``r`` is the plain difference where the numeric value changes sign or comes within
+    10% of 0 along the line.)
     ``reach``: ulps of the output-sized quantities the entry moves (output units);
     ``cond``: the relative rounding a backward that centres the input (``x - mean x``)
     makes, ``ulps eps max|x| / spread(x)`` (x ~ 1e3 + randn: 1e3 eps). Either bounds the
-    rounding bias an offset may be excused as, up to 4 observed jumps.
+    rounding bias an offset may be excused as: up to 4 observed jumps with 8 distinct
+    analytic values or more, up to one float cell (their spacing) with fewer, and never
+    below the numeric value's own jitter on lines shorter than 2^-36. Before that, four
+    exits: a numeric value that is itself noise (moves of a few ulps change it by 50%,
+    below 1e-6 of the layer's gradients: verified when the analytic value lies within
+    it); an exact 0 and a lost term below the rounding of the outputs the entry moves
+    ("every digit lost": inaccurate); and levels whose moves round to nothing, skipped.
     Returns {(k, i): (status, note)}.
     """
     out = {}
