@@ -23,6 +23,7 @@ Private module of :mod:`numeric.gradcheck`. :class:`Layer` owns the user's ``for
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 
@@ -32,6 +33,8 @@ from numeric.gradcheck import _holo
 from numeric.gradcheck._holo import step_view
 
 __all__ = ["Layer", "Progress", "UserCodeError", "ComplexUnsafe"]
+
+_WATCHED_CALLS = 4  # backward calls whose in-place changes are recorded
 
 
 class UserCodeError(Exception):
@@ -82,6 +85,7 @@ class Layer:
         # complex calls through StepArray (None: not known yet; False: forward calls none
         # of NumPy's non-holomorphic functions, plain complex arrays are faster)
         self.holomorphic = None
+        self._guarded = False   # inside complex_calls(): the warning filter is set
 
     # ------------------------------------------------------------ forward
     def _call_forward(self, args, check=False, step=False):
@@ -128,23 +132,40 @@ class Layer:
         """Forward at complex inputs, handed over as :class:`~numeric.gradcheck._holo.StepArray`
         (NumPy's ``var``, ``abs``, ``norm``... as holomorphic extensions);
         :class:`ComplexUnsafe` when it cannot be done."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", np.exceptions.ComplexWarning)
-            try:
-                if self.holomorphic is None:  # first call: does the subclass matter?
-                    before = _holo.hits()
-                    out = self._flatten(self._call_forward(args, step=True))
-                    self.holomorphic = _holo.hits() > before
-                else:
-                    out = self._flatten(self._call_forward(args, step=self.holomorphic))
-            except UserCodeError as exc:
-                raise ComplexUnsafe(str(exc).replace("forward(*inputs) raised",
-                                                     "forward raised")) from None
-            except np.exceptions.ComplexWarning as exc:
-                raise ComplexUnsafe(f"forward drops the imaginary part ({exc})") from None
+        if self._guarded:
+            out = self._forward_complex(args)
+        else:
+            with self.complex_calls():
+                out = self._forward_complex(args)
         if not np.iscomplexobj(out):
             raise ComplexUnsafe(f"forward returned {out.dtype} for a complex input")
         return out
+
+    def _forward_complex(self, args):
+        try:
+            if self.holomorphic is None:  # first call: does the subclass matter?
+                before = _holo.hits()
+                out = self._flatten(self._call_forward(args, step=True))
+                self.holomorphic = _holo.hits() > before
+                return out
+            return self._flatten(self._call_forward(args, step=self.holomorphic))
+        except UserCodeError as exc:
+            raise ComplexUnsafe(str(exc).replace("forward(*inputs) raised",
+                                                 "forward raised")) from None
+        except np.exceptions.ComplexWarning as exc:
+            raise ComplexUnsafe(f"forward drops the imaginary part ({exc})") from None
+
+    @contextlib.contextmanager
+    def complex_calls(self):
+        """NumPy's ComplexWarning (an imaginary part cast away) raised as an error, for a
+        run of complex calls (a complex-step sweep) under one filter, not one a call."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            self._guarded = True
+            try:
+                yield
+            finally:
+                self._guarded = False
 
     # ------------------------------------------------------------ cotangents
     def split(self, v):
@@ -162,19 +183,25 @@ class Layer:
         """``backward(grad_output, *copies)``; raises :class:`UserCodeError` when it raises."""
         args = self.inputs if args is None else args
         gout = self.split(np.asarray(v, dtype=np.float64))
-        given = [np.array(g, copy=True) for g in (gout if isinstance(gout, tuple) else (gout,))]
         copies = [np.array(a, copy=True) for a in args]
         self.n_backward += 1
+        # what backward changes in place is recorded on the first calls (v, v, 2v, -v);
+        # every call gets fresh copies all the same
+        watch = self.n_backward <= _WATCHED_CALLS
+        if watch:
+            given = [np.array(g, copy=True)
+                     for g in (gout if isinstance(gout, tuple) else (gout,))]
         try:
             grads = self._backward(gout, *copies)
         except Exception as exc:
             raise UserCodeError(_describe_exc("backward(grad_output, *inputs)", exc)) from None
-        now = gout if isinstance(gout, tuple) else (gout,)
-        if any(not np.array_equal(a, b) for a, b in zip(given, now)):
-            self.mutated_grad = True
-        for name, a, c in zip(self.names, args, copies):
-            if not np.array_equal(a, c):
-                self.mutated.add(name)
+        if watch:
+            now = gout if isinstance(gout, tuple) else (gout,)
+            if any(not np.array_equal(a, b) for a, b in zip(given, now)):
+                self.mutated_grad = True
+            for name, a, c in zip(self.names, args, copies):
+                if not np.array_equal(a, c):
+                    self.mutated.add(name)
         return grads
 
 

@@ -110,21 +110,30 @@ def complex_sweep(ev: Evaluator, k: int, entries=None):
     v, absv, absvf, h = ev.v, ev.absv, ev.absvf, H_COMPLEX
     J = np.empty((n, M)) if n * M <= _J_MAX else None
     d, A, F = np.empty(n), np.empty(n), np.empty(n)
-    for m, i in enumerate(idx):
-        xi = flat[i]
-        flat[i] = xi + 1j * h
-        out = ev.call_complex({k: xc})
-        flat[i] = xi
-        if J is not None:
-            J[m] = out.imag
-            continue
-        c = out.imag
-        d[m], A[m], F[m] = (v @ c) / h, (absv @ np.abs(c)) / h, absvf @ (c != 0)
+    with ev.layer.complex_calls():
+        for m, out in enumerate(_sweep_calls(ev, k, xc, flat, idx, h)):
+            if J is not None:
+                J[m] = out.imag
+                continue
+            c = out.imag
+            d[m], A[m], F[m] = (v @ c) / h, (absv @ np.abs(c)) / h, absvf @ (c != 0)
     if J is not None:
         d, A, F = (J @ v) / h, (np.abs(J) @ absv) / h, (J != 0) @ absvf
     if not (np.isfinite(d).all() and np.isfinite(A).all()):
         raise ComplexUnsafe("complex step gave non-finite derivatives")
     return d, A, F
+
+
+def _sweep_calls(ev, k, xc, flat, idx, h):
+    """One complex-step call an entry (a generator, so that each output is reduced before
+    the next call)."""
+    for i in idx:
+        xi = flat[i]
+        flat[i] = xi + 1j * h
+        try:
+            yield ev.call_complex({k: xc})
+        finally:
+            flat[i] = xi
 
 
 def complex_direction(ev: Evaluator, us: dict, sign: float = 1.0, xs=None):
