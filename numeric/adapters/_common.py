@@ -81,6 +81,14 @@ def options_for_checker(options: dict, own: tuple) -> dict:
     return out
 
 
+def order(options) -> int:
+    """The ``order=`` option (1: the VJP; 2: the VJP of the VJP), checked."""
+    value = options.get("order", 1)
+    if value not in (1, 2):
+        raise ValueError(f"order: expected 1 or 2, got {value!r}")
+    return value
+
+
 def _rng(options):
     rng = options.get("rng")
     if isinstance(rng, np.random.Generator):

@@ -215,9 +215,7 @@ def check_jax(fn, inputs, **options):
     gradient check FAILED: 1 of 1 inputs wrong (inputs[0]); ...
     """
     jax = _common.require("jax")
-    order = options.get("order", 1)
-    if order not in (1, 2):
-        raise ValueError(f"order: expected 1 or 2, got {order!r}")
+    order = _common.order(options)
     if not callable(fn):
         raise TypeError(f"fn: expected a callable (a JAX function), got {type(fn).__name__}")
     if not isinstance(inputs, (list, tuple)):

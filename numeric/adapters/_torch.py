@@ -209,9 +209,7 @@ def check_torch(fn, inputs, **options):
     gradient check FAILED: 1 of 1 inputs wrong (inputs[0]); ...
     """
     torch = _common.require("torch")
-    order = options.get("order", 1)
-    if order not in (1, 2):
-        raise ValueError(f"order: expected 1 or 2, got {order!r}")
+    order = _common.order(options)
     if not callable(fn):
         raise TypeError(f"fn: expected a callable on tensors, got {type(fn).__name__}")
     ts = _inputs(inputs, torch)

@@ -109,7 +109,7 @@ class FullCheck:
                 res.notes.append(f"complex step not usable: {why[k]}")
                 numeric[k], tols[k] = J.judge_real(res, ev, k, g0[k], ulps, floor[k],
                                                    1e-8 * floor[k] / (ulps * M.EPS), quick[k])
-                self._kinks_jointly_real(ev, k, res, g0[k], tols[k], floor[k])
+                self._kinks_jointly(ev, k, res, g0[k], tols[k], floor[k], real=True)
             results[k] = res
         self._examine(ev, cands, g0, numeric, tols, floor, results, reach)
         for k in checked:
@@ -215,37 +215,15 @@ class FullCheck:
         return "" if good else (f"complex step {cs:.9g} and real differences {p.central:.9g} "
                                 f"(+- {p.error:.2g}) disagree along a random direction")
 
-    def _kinks_jointly(self, ev, k, res, g, tol, floor):
+    def _kinks_jointly(self, ev, k, res, g, tol, floor, real=False):
         """Kink entries together: each may be a subgradient alone, but not all at once
-        (every tied maximum given the whole gradient). Moving them together by +-ih gives
-        the one-sided derivatives along that direction; sum(g) must lie between them."""
-        if len(res.kinks) < 2:
-            return
-        idx = [int(np.ravel_multi_index(e.index, res.shape)) if res.shape else 0
-               for e in res.kinks]
-        u = np.zeros(g.size)
-        u[idx] = 1.0
-        try:
-            dp, A = M.complex_direction(ev, {k: u}, 1.0)
-            dm, _ = M.complex_direction(ev, {k: u}, -1.0)
-        except (ComplexUnsafe, UserCodeError):
-            return
-        s = float(g[idx].sum())
-        slack = self.ulps * M.EPS * A + float(tol[idx].sum()) + floor * len(idx)
-        if not min(dp, dm) - slack <= s <= max(dp, dm) + slack:
-            near = dp if abs(s - dp) < abs(s - dm) else dm
-            res.wrong.append(Entry(res.name, ("kink entries jointly",), s, near, abs(s - near),
-                                   slack, "wrong", "complex step moving all kink entries",
-                                   left=dm, right=dp))
-            res.notes.append("each kink entry lies between its own one-sided derivatives, but "
-                             "not all together (e.g. every tied maximum given the whole "
-                             "gradient)")
+        (every tied maximum given the whole gradient). Moving them together gives the
+        one-sided derivatives along that direction; sum(g) must lie between them.
 
-    def _kinks_jointly_real(self, ev, k, res, g, tol, floor):
-        """:meth:`_kinks_jointly` by real differences (forward not complex-safe): the kink
-        entries moved together by +-h, at three step lengths; sum(g) must lie within the
-        per-output hull of the one-sided slopes at one of them (a step may cross another
-        kink). Catches ``mask = (x == max)`` giving every tied entry the whole gradient."""
+        By the complex step at ``+-ih`` (one try), or, for a forward that is not
+        complex-safe (``real``), by real differences at three step lengths, each with the
+        per-output hull of its one-sided slopes (a step may cross another kink): sum(g)
+        must lie within one of them. Catches ``mask = (x == max)``."""
         if len(res.kinks) < 2:
             return
         idx = [int(np.ravel_multi_index(e.index, res.shape)) if res.shape else 0
@@ -253,24 +231,40 @@ class FullCheck:
         u = np.zeros(g.size)
         u[idx] = 1.0
         s = float(g[idx].sum())
-        p = None
+        tries = self._joint_real(ev, k, u, floor * len(idx)) if real else \
+            self._joint_complex(ev, k, u, float(tol[idx].sum()) + floor * len(idx))
+        last = None
         try:
-            for grow in (1.0, 1 / 16, 1 / 256):
-                p = M.real_direction(ev, {k: u}, grow)
-                lo = min(p.left, p.right, p.hull_lo)
-                hi = max(p.left, p.right, p.hull_hi)
-                slack = p.noise + self.ulps * M.EPS * p.A + floor * len(idx)
+            for last in tries:
+                lo, hi, slack, _, _ = last
                 if lo - slack <= s <= hi + slack:
                     return
-        except UserCodeError:
+        except (ComplexUnsafe, UserCodeError):
             return
+        if last is None:
+            return
+        lo, hi, slack, left, right = last
         near = lo if abs(s - lo) < abs(s - hi) else hi
+        method = ("one-sided differences" if real else "complex step") + \
+            " moving all kink entries"
         res.wrong.append(Entry(res.name, ("kink entries jointly",), s, near, abs(s - near),
-                               slack, "wrong", "one-sided differences moving all kink entries",
-                               left=p.left, right=p.right))
+                               slack, "wrong", method, left=left, right=right))
         res.notes.append("each kink entry lies between its own one-sided derivatives, but "
                          "not all together (e.g. every tied maximum given the whole "
                          "gradient)")
+
+    def _joint_complex(self, ev, k, u, slack):
+        """(lo, hi, slack, left, right) from the complex step at +ih and -ih."""
+        dp, A = M.complex_direction(ev, {k: u}, 1.0)
+        dm, _ = M.complex_direction(ev, {k: u}, -1.0)
+        yield min(dp, dm), max(dp, dm), self.ulps * M.EPS * A + slack, dm, dp
+
+    def _joint_real(self, ev, k, u, slack):
+        """(lo, hi, slack, left, right) from real differences at three step lengths."""
+        for grow in (1.0, 1 / 16, 1 / 256):
+            p = M.real_direction(ev, {k: u}, grow)
+            yield (min(p.left, p.right, p.hull_lo), max(p.left, p.right, p.hull_hi),
+                   p.noise + self.ulps * M.EPS * p.A + slack, p.left, p.right)
 
     def _examine(self, ev, cands, g0, numeric, tols, floor, results, reach):
         if not cands:

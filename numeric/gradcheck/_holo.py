@@ -82,21 +82,27 @@ def _abs(z):
     return z * s
 
 
-def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-    a = np.asarray(_plain(a))
-    if kw or out is not None or dtype is not None or not _is_complex(a) or not _stepped(a):
-        return np.var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
-    _HITS[0] += 1
-    n = a.size if axis is None else int(np.prod([a.shape[i] for i in np.atleast_1d(axis)]))
-    d = a - a.mean(axis=axis, keepdims=True)
-    return (d * d).sum(axis=axis, keepdims=keepdims) / (n - ddof)
+def _moments(numpy_fn, root):
+    """NumPy's ``var`` (``root=False``) or ``std`` (``root=True``), holomorphic on data
+    complex by the step: ``mean((z - mu)^2)`` and its square root. Options this does not
+    mirror (``out=``, ``dtype=``, ``where=``) get NumPy's own."""
+    def fn(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+        a = np.asarray(_plain(a))
+        if kw or out is not None or dtype is not None or not _is_complex(a) or \
+                not _stepped(a):
+            return numpy_fn(a, axis=axis, dtype=dtype, out=out, ddof=ddof,
+                            keepdims=keepdims, **kw)
+        _HITS[0] += 1
+        n = a.size if axis is None else int(np.prod([a.shape[i]
+                                                     for i in np.atleast_1d(axis)]))
+        d = a - a.mean(axis=axis, keepdims=True)
+        v = (d * d).sum(axis=axis, keepdims=keepdims) / (n - ddof)
+        return np.sqrt(v) if root else v
+    return fn
 
 
-def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-    a = np.asarray(_plain(a))
-    if kw or out is not None or dtype is not None or not _is_complex(a) or not _stepped(a):
-        return np.std(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
-    return np.sqrt(_var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+_var = _moments(np.var, root=False)
+_std = _moments(np.std, root=True)
 
 
 def _norm(x, ord=None, axis=None, keepdims=False):
