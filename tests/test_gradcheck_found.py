@@ -465,3 +465,10 @@ def test_a_flat_forward_on_the_real_difference_path_resolves_only_what_it_can(se
     assert not report.ok and report.counts["verified"] == 0, str(report)
     x = 1e8 + np.random.default_rng(seed).standard_normal((1, 4, 4, 1))
     assert check_layer(*_pool_layer(2), (x,)).ok
+
+
+def test_a_1x1_gradient_is_never_called_transposed():
+    """Fresh eyes, round 4: a 1 x 1 entry off by 1e-8 relative was 'looks like: transposed'."""
+    report = check_layer(lambda x: x ** 3, lambda g, x: (3 * g * x ** 2 * (1 + 1e-8),),
+                         (np.array([[0.7]]),))
+    assert not report.ok and "transposed" not in str(report), str(report)

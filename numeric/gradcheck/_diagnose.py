@@ -71,7 +71,10 @@ def describe(g, n, bad, batch_axis=-1) -> list:
         if c != 0 and abs(c - 1) > _CLOSE and abs(c + 1) > _CLOSE and _fits(gb, c * nb):
             where = "" if bad.all() else f" at the {int(bad.sum())} wrong entries"
             out.append(f"off by a constant factor: analytic = {_nice(c)} x numeric{where}")
-    if g.ndim == 2 and g.shape[0] == g.shape[1] and np.isfinite(n).all() and _fits(g.T, n):
+    # (only where the transpose explains it and the values as they stand do not: a 1 x 1
+    # or symmetric gradient off by rounding is no transpose)
+    if g.ndim == 2 and g.shape[0] == g.shape[1] > 1 and np.isfinite(n).all() and \
+            _fits(g.T, n) and not _fits(g, n):
         return ["transposed: analytic.T = numeric (a square matrix, so the shape could not tell)"]
     if out and bad.all():
         return out
